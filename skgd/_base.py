@@ -1,0 +1,348 @@
+"""Shared estimator base: parameters, validation, the fit/partial_fit template."""
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._training import Objective, TrainingConfig, TrainingState, train
+from .optimizers import OPTIMIZER_NAMES, resolve_optimizer
+from .schedules import SCHEDULE_NAMES, resolve_schedule
+
+_SHARED_DOC = """\
+    optimizer : str or Optimizer, default={optimizer!r}
+        The update rule: one of "sgd", "momentum", "nesterov", "adagrad",
+        "adadelta", "rmsprop", "adam", "adamw", "nadam", "amsgrad", "rprop",
+        or an :mod:`skgd.optimizers` object such as ``Adam(beta1=0.8)``, whose
+        hyper-parameters can be tuned as ``optimizer__beta1``. The object is
+        never modified; the resolved copy is ``optimizer_``.
+
+    learning_rate : str or Schedule, default="constant"
+        The step-size schedule: one of "constant", "inverse_time",
+        "exponential", "step", "inv_sqrt", "invscaling", "cosine", "warmup",
+        "adaptive" (reduce on plateau of the training loss), or an
+        :mod:`skgd.schedules` object (tunable as ``learning_rate__<name>``).
+
+    learning_rate_init : float, default={learning_rate_init}
+        The base step size the schedule starts from.
+
+    batch_size : int, "auto", "full" or None, default="auto"
+        Samples per update: 1 is per-sample SGD, "auto" is
+        ``min(200, n_samples)``, "full"/None is batch gradient descent.
+
+    max_iter : int, default={max_iter}
+        Maximum number of epochs (passes over the training data).
+
+    tol : float or None, default=1e-4
+        Training stops when the monitored quantity (the training loss, or
+        the validation score with ``early_stopping``) has not improved by at
+        least ``tol`` for ``n_iter_no_change`` consecutive epochs. None
+        disables this rule.
+
+    n_iter_no_change : int, default=5
+        Number of epochs without improvement before stopping.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch (mini-batches only).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling, the validation split{extra_random}.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers), or use ``X_val``/``y_val`` passed to ``fit``, stop when
+        the validation score stops improving, and restore the weights with
+        the best validation score.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    max_grad_norm : float or None, default=None
+        If set, gradients are rescaled so that their global L2 norm is at
+        most this value (gradient clipping), guarding against exploding
+        gradients.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution instead of a fresh one.
+
+    verbose : int, default=0
+        Print the loss (and validation score) after every epoch."""
+
+
+def shared_doc(**defaults):
+    """The docstring section of the shared training parameters."""
+    defaults.setdefault("extra_random", "")
+    return _SHARED_DOC.format(**defaults)
+
+
+class BaseGD(BaseEstimator):
+    """Template for estimators trained by the skgd training loop.
+
+    Subclasses provide the model (network, initial parameters), the loss and
+    target encoding, the validation score, and the fitted attributes.
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "optimizer": [StrOptions(set(OPTIMIZER_NAMES)), HasMethods(["update"])],
+        "learning_rate": [StrOptions(set(SCHEDULE_NAMES)), HasMethods(["rate"])],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto", "full"}),
+            None,
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    # --- hooks ------------------------------------------------------------
+
+    def _prepare_targets(self, y, *, reset, classes=None, info=None):
+        """Validated ``y`` -> (encoded 2-D Y, target info dict)."""
+        raise NotImplementedError
+
+    def _build(self, n_features, info, rng, dtype):
+        """(network, initial params) for a fresh fit."""
+        raise NotImplementedError
+
+    def _make_loss(self, info):
+        raise NotImplementedError
+
+    def _score_params(self, network, params, X, y, sample_weight, info):
+        """Validation score of ``params`` (higher is better)."""
+        raise NotImplementedError
+
+    def _export(self, network, params, info):
+        """Set the public fitted attributes from the parameters."""
+        raise NotImplementedError
+
+    def _check_warm_start_compatible(self, info):
+        """Raise if a warm start cannot reuse the previous parameters."""
+
+    # --- template -----------------------------------------------------------
+
+    def _validate_hyperparameters(self):
+        self._validate_params()
+        return resolve_optimizer(self.optimizer), resolve_schedule(self.learning_rate)
+
+    def _validate_X_y(self, X, y, sample_weight, reset, **kwargs):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            **kwargs,
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        return X, y, sample_weight
+
+    def _config(self, early_stopping):
+        return TrainingConfig(
+            learning_rate_init=self.learning_rate_init,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            early_stopping=early_stopping,
+            max_grad_norm=self.max_grad_norm,
+            verbose=self.verbose,
+        )
+
+    def _objective(self, network, info):
+        return Objective(
+            network, self._make_loss(info), self.penalty, self.alpha, self.l1_ratio
+        )
+
+    def _new_state(self, params, optimizer, schedule, rng):
+        schedule_state = {"epoch": 0, "step": 0, "max_iter": self.max_iter}
+        schedule_state.update(schedule.init_state())
+        return TrainingState(
+            params=params,
+            optimizer_state=optimizer.init_state(params),
+            schedule_state=schedule_state,
+            rng=rng,
+        )
+
+    def _split_validation(self, X, Y, y, sample_weight, rng, stratify):
+        n_samples = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_samples < 2 or n_val >= n_samples:
+            raise ValueError(
+                f"early_stopping needs a validation split, but n_samples={n_samples}"
+                f" with validation_fraction={self.validation_fraction} leaves no "
+                "training data. Pass X_val and y_val, or disable early_stopping."
+            )
+        indices = np.arange(n_samples)
+        try:
+            train_idx, val_idx = train_test_split(
+                indices, test_size=n_val, random_state=rng, stratify=stratify
+            )
+        except ValueError:
+            # too few members of a class to stratify: fall back to a random split
+            train_idx, val_idx = train_test_split(
+                indices, test_size=n_val, random_state=rng
+            )
+        train_data = (X[train_idx], Y[train_idx], sample_weight[train_idx])
+        val_data = (X[val_idx], y[val_idx], sample_weight[val_idx])
+        return train_data, val_data
+
+    def _validation_data(self, X, Y, y, sample_weight, rng, val_inputs, info):
+        X_val, y_val, sample_weight_val = val_inputs
+        if X_val is None and y_val is None:
+            stratify = y if getattr(self, "_stratify_split", False) else None
+            return self._split_validation(X, Y, y, sample_weight, rng, stratify)
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        X_val, y_val, sample_weight_val = self._validate_X_y(
+            X_val, y_val, sample_weight_val, reset=False, **self._target_kwargs()
+        )
+        self._prepare_targets(y_val, reset=False, info=info)  # checks labels
+        return (X, Y, sample_weight), (X_val, y_val, sample_weight_val)
+
+    def _target_kwargs(self):
+        return {}
+
+    def _fit(self, X, y, sample_weight, val_inputs, init):
+        optimizer, schedule = self._validate_hyperparameters()
+        X, y, sample_weight = self._validate_X_y(
+            X, y, sample_weight, reset=True, **self._target_kwargs()
+        )
+        Y, info = self._prepare_targets(y, reset=True)
+        Y = Y.astype(X.dtype, copy=False)
+        sample_weight = self._weight_samples(sample_weight, y, info)
+        rng = check_random_state(self.random_state)
+        if self.warm_start and hasattr(self, "_state"):
+            self._check_warm_start_compatible(info)
+            network = self._network
+            params = [p.astype(X.dtype, copy=True) for p in self._state.params]
+        else:
+            network, params = self._build(X.shape[1], info, rng, X.dtype, **init)
+
+        early_stopping = self.early_stopping or val_inputs[0] is not None
+        data = (X, Y, sample_weight)
+        score = None
+        if early_stopping:
+            data, val = self._validation_data(
+                X, Y, y, sample_weight, rng, val_inputs, info
+            )
+            def score(p):
+                return self._score_params(network, p, *val, info)
+
+        state = self._new_state(params, optimizer, schedule, rng)
+        objective = self._objective(network, info)
+        config = self._config(early_stopping)
+        stopped = train(
+            objective, optimizer, schedule, state, data, config, self.max_iter, score
+        )
+        if not stopped and self.tol is not None:
+            warnings.warn(
+                f"Maximum number of epochs ({self.max_iter}) reached before "
+                "convergence. Consider increasing max_iter or learning_rate_init.",
+                ConvergenceWarning,
+            )
+        self._commit(network, state, optimizer, schedule, info, early_stopping)
+        return self
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        first = not hasattr(self, "_state")
+        if first:
+            optimizer, schedule = self._validate_hyperparameters()
+        else:
+            optimizer, schedule = self.optimizer_, self.schedule_
+        X, y, sample_weight = self._validate_X_y(
+            X, y, sample_weight, reset=first, **self._target_kwargs()
+        )
+        if first:
+            Y, info = self._prepare_targets(y, reset=True, classes=classes)
+        else:
+            info = self._info
+            Y, _ = self._prepare_targets(y, reset=False, classes=classes, info=info)
+        Y = Y.astype(X.dtype, copy=False)
+        sample_weight = self._weight_samples(sample_weight, y, info, partial=True)
+        if first:
+            rng = check_random_state(self.random_state)
+            network, params = self._build(X.shape[1], info, rng, X.dtype)
+            state = self._new_state(params, optimizer, schedule, rng)
+        else:
+            network = self._network
+            state = _copy_state(self._state)
+        config = self._config(early_stopping=False)
+        config.tol = None
+        objective = self._objective(network, info)
+        train(objective, optimizer, schedule, state, (X, Y, sample_weight), config, 1)
+        self._commit(network, state, optimizer, schedule, info, False)
+        return self
+
+    def _weight_samples(self, sample_weight, y, info, partial=False):
+        return sample_weight
+
+    def _commit(self, network, state, optimizer, schedule, info, early_stopping):
+        """Publish the trained state; nothing on ``self`` changes before this."""
+        self._network = network
+        self._state = state
+        self._info = info
+        self.optimizer_ = optimizer
+        self.schedule_ = schedule
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_curve_ = list(state.loss_curve)
+        self.best_loss_ = None if early_stopping else float(state.best_loss)
+        if early_stopping:
+            self.validation_scores_ = list(state.validation_scores)
+            self.best_validation_score_ = float(state.best_validation_score)
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self._export(network, state.params, info)
+
+    def _raw_output(self, X):
+        check_is_fitted(self, "_state")
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        params = self._state.params
+        if X.dtype != params[0].dtype:
+            X = X.astype(params[0].dtype)
+        return self._network.raw_output(params, X)
+
+
+def _copy_state(state):
+    """A deep copy, so a failing partial_fit leaves the fitted state intact."""
+    return copy.deepcopy(state)
+
+
+def classification_score(y_true, y_pred, sample_weight):
+    return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+
+def regression_score(y_true, y_pred, sample_weight):
+    """R^2 where it is defined; minus the weighted MSE otherwise."""
+    if len(y_true) >= 2 and np.ptp(y_true, axis=0).max() > 0:
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+    err = (np.asarray(y_true) - y_pred) ** 2
+    return -float(np.average(err.reshape(len(err), -1).sum(axis=1), weights=sample_weight))
+

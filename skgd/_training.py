@@ -1,0 +1,240 @@
+"""The training loop: objective, mini-batches, epochs, stopping, divergence.
+
+One implementation serves every estimator (linear models are networks with no
+hidden layer) and every optimizer/schedule pair. All mutable training state is
+in :class:`TrainingState`, which the estimator stores privately, so
+``partial_fit`` continues exactly where the previous call stopped and a pickled
+estimator resumes identically.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+
+class DivergenceWarning(ConvergenceWarning):
+    """Training stopped because the loss or the parameters became non-finite."""
+
+
+class Objective:
+    """Mean loss of a network's output plus the weight penalty, and its gradient.
+
+    Parameters
+    ----------
+    network : skgd._network.Network
+    loss : skgd.losses.Loss
+    penalty : {"l2", "l1", "elasticnet"} or None
+        Penalty on the weight matrices (never on the intercepts):
+        ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``, where
+        ``l1_ratio`` is 0 for "l2" and 1 for "l1".
+    alpha, l1_ratio : float
+    """
+
+    def __init__(self, network, loss, penalty="l2", alpha=0.0, l1_ratio=0.15):
+        self.network = network
+        self.loss = loss
+        self.alpha = 0.0 if penalty is None else alpha
+        self.l1_ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)
+
+    def penalty_value(self, params):
+        """Value of the penalty term at ``params``."""
+        if not self.alpha:
+            return 0.0
+        value = 0.0
+        for W in self.network.weights(params):
+            value += self.l1_ratio * np.abs(W).sum()
+            value += 0.5 * (1 - self.l1_ratio) * float(np.vdot(W, W))
+        return self.alpha * float(value)
+
+    def value_and_grad(self, params, X, Y, sample_weight):
+        """Objective value and gradients (a new list, one array per parameter)."""
+        outputs = self.network.forward(params, X)
+        value, delta = self.loss.loss_gradient(outputs[-1], Y, sample_weight)
+        grads = self.network.backward(params, X, outputs, delta)
+        if self.alpha:
+            value += self.penalty_value(params)
+            stride = self.network._stride
+            l1 = self.alpha * self.l1_ratio
+            l2 = self.alpha * (1 - self.l1_ratio)
+            for i in range(0, len(params), stride):
+                W = params[i]
+                if l2:
+                    grads[i] += l2 * W
+                if l1:
+                    grads[i] += l1 * np.sign(W)
+        return value, grads
+
+
+@dataclass
+class TrainingConfig:
+    """The loop's settings, taken from an estimator's hyper-parameters."""
+
+    learning_rate_init: float
+    batch_size: object = "auto"
+    max_iter: int = 200
+    tol: float | None = 1e-4
+    n_iter_no_change: int = 5
+    shuffle: bool = True
+    early_stopping: bool = False
+    max_grad_norm: float | None = None
+    verbose: int = 0
+
+
+@dataclass
+class TrainingState:
+    """Everything that changes during training."""
+
+    params: list
+    optimizer_state: dict
+    schedule_state: dict
+    rng: np.random.RandomState
+    n_iter: int = 0
+    t: int = 0
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_loss: float = np.inf
+    best_validation_score: float = -np.inf
+    no_improvement_count: int = 0
+    best_params: list | None = None
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """Number of samples per update for ``batch_size`` on ``n_samples`` rows."""
+    if batch_size is None or batch_size == "full":
+        return n_samples
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return min(int(batch_size), n_samples)
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Scale ``grads`` in place so that their joint L2 norm is at most max_norm."""
+    norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if norm > max_norm:
+        scale = max_norm / norm
+        for g in grads:
+            g *= scale
+
+
+def _batches(n_samples, batch_size, rng, shuffle):
+    if batch_size >= n_samples:
+        # one full batch: order is irrelevant, and slicing avoids a copy
+        yield slice(None)
+        return
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    for start in range(0, n_samples, batch_size):
+        yield order[start : start + batch_size]
+
+
+def run_epoch(objective, optimizer, schedule, state, data, config):
+    """One pass over ``data = (X, Y, sample_weight)``.
+
+    Returns the weighted mean of the batch objectives, or ``None`` when the
+    objective became non-finite (the caller restores finite parameters).
+    """
+    X, Y, sample_weight = data
+    n_samples = X.shape[0]
+    batch_size = resolve_batch_size(config.batch_size, n_samples)
+    total, total_weight = 0.0, 0.0
+    for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
+        sw = sample_weight[rows]
+        weight = float(sw.sum())
+        if weight <= 0:
+            continue  # a batch of zero-weight samples carries no gradient
+        value, grads = objective.value_and_grad(state.params, X[rows], Y[rows], sw)
+        if not np.isfinite(value):
+            return None
+        if config.max_grad_norm is not None:
+            clip_by_global_norm(grads, config.max_grad_norm)
+        lr = schedule.rate(config.learning_rate_init, state.schedule_state)
+        optimizer.update(state.params, grads, state.optimizer_state, lr)
+        state.schedule_state["step"] += 1
+        total += value * weight
+        total_weight += weight
+    state.t += n_samples
+    if not all(np.isfinite(p).all() for p in state.params):
+        return None
+    return total / total_weight if total_weight else 0.0
+
+
+def _copy(params):
+    return [p.copy() for p in params]
+
+
+def _recover_from_divergence(state, optimizer, epoch):
+    state.params = _copy(state.best_params)
+    # moment estimates built on exploding gradients would poison later updates
+    state.optimizer_state = optimizer.init_state(state.params)
+    warnings.warn(
+        f"Training diverged at epoch {epoch}: the loss or the parameters became "
+        "non-finite. Training stopped and the last finite parameters with the "
+        "best monitored score were restored. Lower learning_rate_init, set "
+        "max_grad_norm, or scale the input features.",
+        DivergenceWarning,
+    )
+
+
+def _track_progress(state, loss, val_score, config):
+    """Update best scores and the no-improvement counter; True to stop."""
+    state.loss_curve.append(loss)
+    if config.early_stopping:
+        state.validation_scores.append(val_score)
+        improved = val_score > state.best_validation_score
+        no_progress = val_score < state.best_validation_score + (config.tol or 0.0)
+        if improved:
+            state.best_validation_score = val_score
+    else:
+        improved = loss < state.best_loss
+        no_progress = loss > state.best_loss - (config.tol or 0.0)
+    if improved:
+        state.best_params = _copy(state.params)
+    state.best_loss = min(state.best_loss, loss)
+    if config.tol is None:
+        return False
+    state.no_improvement_count = state.no_improvement_count + 1 if no_progress else 0
+    return state.no_improvement_count >= config.n_iter_no_change
+
+
+def train(objective, optimizer, schedule, state, data, config, n_epochs, score=None):
+    """Run up to ``n_epochs`` epochs with stopping rules.
+
+    Parameters
+    ----------
+    score : callable or None
+        ``score(params) -> float``, the validation score (higher is better),
+        required when ``config.early_stopping``.
+
+    Returns
+    -------
+    converged : bool
+        Whether a stopping rule (or divergence) ended training early.
+    """
+    if state.best_params is None:
+        state.best_params = _copy(state.params)
+    for _ in range(n_epochs):
+        state.schedule_state["max_iter"] = config.max_iter
+        loss = run_epoch(objective, optimizer, schedule, state, data, config)
+        state.n_iter += 1
+        if loss is None:
+            _recover_from_divergence(state, optimizer, state.n_iter)
+            state.schedule_state["epoch"] += 1
+            return True
+        val_score = score(state.params) if config.early_stopping else None
+        schedule.observe(state.schedule_state, loss)
+        state.schedule_state["epoch"] += 1
+        if config.verbose:
+            extra = "" if val_score is None else f", validation score = {val_score:.6f}"
+            print(f"Epoch {state.n_iter}, loss = {loss:.8f}{extra}")
+        if _track_progress(state, loss, val_score, config):
+            _restore_best(state, config)
+            return True
+    _restore_best(state, config)
+    return False
+
+
+def _restore_best(state, config):
+    # early stopping ends with the weights of the best validation score
+    if config.early_stopping:
+        state.params = _copy(state.best_params)

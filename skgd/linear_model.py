@@ -1,0 +1,650 @@
+"""Linear models trained by gradient descent: GDRegressor and GDClassifier."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._base import BaseGD, classification_score, regression_score, shared_doc
+from ._network import Network
+from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, get_loss
+
+__all__ = ["GDRegressor", "GDClassifier"]
+
+
+def _initial_linear_params(network, n_features, n_outputs, dtype, coef, intercept):
+    """Zero weights unless initial values are given (as scikit-learn's SGD)."""
+    W = np.zeros((n_features, n_outputs), dtype=dtype)
+    if coef is not None:
+        coef = np.asarray(coef, dtype=dtype)
+        if coef.size != W.size:
+            raise ValueError(
+                f"coef_init has {coef.size} values; expected shape "
+                f"({n_outputs}, {n_features}) or ({n_features},)."
+            )
+        W[...] = coef.reshape(n_outputs, n_features).T
+    params = [W]
+    if network.fit_intercept:
+        b = np.zeros(n_outputs, dtype=dtype)
+        if intercept is not None:
+            intercept = np.asarray(intercept, dtype=dtype).ravel()
+            if intercept.size not in (1, n_outputs):
+                raise ValueError(
+                    f"intercept_init has {intercept.size} values; expected "
+                    f"{n_outputs}."
+                )
+            b[...] = intercept
+        params.append(b)
+    elif intercept is not None:
+        raise ValueError("intercept_init is given but fit_intercept=False.")
+    return params
+
+
+class _LinearGD(BaseGD):
+    """Linear model = network with no hidden layer."""
+
+    def _build(self, n_features, info, rng, dtype, coef_init=None, intercept_init=None):
+        network = Network(1, fit_intercept=self.fit_intercept)
+        params = _initial_linear_params(
+            network, n_features, info["n_outputs"], dtype, coef_init, intercept_init
+        )
+        return network, params
+
+    def _check_warm_start_compatible(self, info):
+        if info["n_outputs"] != self._info["n_outputs"]:
+            raise ValueError(
+                "warm_start=True cannot reuse the previous coefficients: the "
+                "number of outputs (classes or targets) changed."
+            )
+
+    def _linear_params(self, params):
+        W = params[0]
+        b = params[1] if self.fit_intercept else np.zeros(W.shape[1], dtype=W.dtype)
+        return W.T.copy(), b.copy()
+
+    def _make_loss(self, info):
+        multiclass = info.get("multiclass", False)
+        return get_loss(self.loss, multiclass=multiclass, epsilon=self._epsilon())
+
+    def _epsilon(self):
+        return getattr(self, "epsilon", 0.1)
+
+    def _fit_linear(self, X, y, coef_init, intercept_init, sample_weight, val_inputs):
+        init = {"coef_init": coef_init, "intercept_init": intercept_init}
+        return self._fit(X, y, sample_weight, val_inputs, init)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_FIT_DOC = """
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float32 input trains in float32).
+        y : array-like of shape ({y_shape})
+            Target values.
+        coef_init : ndarray of shape ({coef_shape}), default=None
+            Initial coefficients (zeros when None).
+        intercept_init : ndarray, default=None
+            Initial intercept (zeros when None).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the (weighted-mean) loss.
+        X_val, y_val : array-like, default=None
+            Validation data for early stopping instead of a random split
+            (enables early stopping).
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+"""
+
+
+class GDRegressor(RegressorMixin, _LinearGD):
+    r"""Linear regression trained by (stochastic) gradient descent.
+
+    Minimises the weighted mean of ``loss`` over the training samples plus the
+    penalty on the coefficients (never on the intercept):
+    :math:`\frac{1}{\sum_i s_i}\sum_i s_i L(y_i, x_i^\top w + b) + \alpha R(w)`
+    with :math:`R(w) = \frac{1-\rho}{2}\|w\|_2^2 + \rho\|w\|_1` (``l1_ratio``
+    :math:`\rho`; 0 for "l2", 1 for "l1"). For multi-output targets the
+    losses of the outputs are summed.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber", "epsilon_insensitive", \
+            "squared_epsilon_insensitive", "absolute_error"}, default="squared_error"
+        ``squared_error`` is :math:`\frac12(y-\hat y)^2`.
+
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        Regularisation term.
+
+    alpha : float, default=1e-4
+        Penalty strength.
+
+    l1_ratio : float, default=0.15
+        Elastic-net mixing (used with ``penalty="elasticnet"``).
+
+    fit_intercept : bool, default=True
+        Whether to learn an intercept.
+
+    epsilon : float, default=0.1
+        Threshold of the huber and epsilon-insensitive losses.
+
+{shared}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : ndarray of shape (1,) or (n_targets,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when X has string feature names.
+    n_iter_ : int
+        Epochs run (over all calls for ``partial_fit``).
+    t_ : int
+        Training samples seen.
+    loss_curve_ : list of float
+        Mean training objective per epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        R^2 on the validation data per epoch (early stopping only).
+    best_validation_score_ : float or None
+    optimizer_ : Optimizer
+        The resolved optimizer object.
+    schedule_ : Schedule
+        The resolved learning-rate schedule object.
+
+    See Also
+    --------
+    GDClassifier : The classifier counterpart.
+    sklearn.linear_model.SGDRegressor : scikit-learn's per-sample SGD.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skgd import GDRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = GDRegressor(optimizer="adam", learning_rate_init=0.1,
+    ...                   random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 3)
+    1.0
+    """
+
+    _parameter_constraints = {
+        **BaseGD._parameter_constraints,
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "fit_intercept": ["boolean"],
+        "epsilon": [Real],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        epsilon=0.1,
+        optimizer="adam",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        max_grad_norm=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.epsilon = epsilon
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.max_grad_norm = max_grad_norm
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _target_kwargs(self):
+        return {"multi_output": True, "y_numeric": True}
+
+    def _prepare_targets(self, y, *, reset, classes=None, info=None):
+        Y = y.reshape(len(y), -1)
+        if reset:
+            return Y, {"n_outputs": Y.shape[1], "y_ndim": y.ndim}
+        if Y.shape[1] != info["n_outputs"]:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets but the model was fitted with "
+                f"{info['n_outputs']}."
+            )
+        return Y, info
+
+    def _score_params(self, network, params, X, y, sample_weight, info):
+        raw = network.raw_output(params, X)
+        return regression_score(y, raw.reshape(y.shape), sample_weight)
+
+    def _export(self, network, params, info):
+        coef, intercept = self._linear_params(params)
+        self.coef_ = coef[0] if info["y_ndim"] == 1 else coef
+        self.intercept_ = intercept
+
+    def fit(
+        self,
+        X,
+        y,
+        coef_init=None,
+        intercept_init=None,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model by gradient descent over ``max_iter`` epochs at most.
+        {fit_doc}"""
+        return self._fit_linear(
+            X, y, coef_init, intercept_init, sample_weight,
+            (X_val, y_val, sample_weight_val),
+        )
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
+
+        The optimizer state, the schedule's progress and the random state
+        carry over from the previous call, so a stream of chunks trains like
+        one long run. ``X`` must have the features seen on the first call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def predict(self, X):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        raw = self._raw_output(X)
+        return raw[:, 0] if self._info["y_ndim"] == 1 else raw
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class GDClassifier(ClassifierMixin, _LinearGD):
+    r"""Linear classifier trained by (stochastic) gradient descent.
+
+    Minimises the weighted mean loss over the training samples plus
+    :math:`\alpha R(w)` (see :class:`GDRegressor`). With two classes one
+    score :math:`s = x^\top w + b` is learned; with :math:`K > 2` classes one
+    score per class, trained jointly:
+
+    - ``log_loss``: sigmoid cross-entropy for two classes, softmax
+      (multinomial) cross-entropy for more -- not one-vs-rest;
+    - ``hinge``: :math:`\max(0, 1 - y s)`; multiclass Weston-Watkins
+      :math:`\sum_{j \ne y} \max(0, s_j - s_y + 1)`;
+    - ``squared_hinge``, ``modified_huber``, ``perceptron``: the same margin
+      functions as scikit-learn's SGD, applied to the margin :math:`y s` for
+      two classes and summed over the pairwise margins :math:`s_y - s_j` for
+      more (the Weston-Watkins construction).
+
+    Parameters
+    ----------
+    loss : {"log_loss", "hinge", "squared_hinge", "modified_huber", \
+            "perceptron"}, default="log_loss"
+        ``predict_proba`` is available for ``log_loss``.
+
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+
+    alpha : float, default=1e-4
+
+    l1_ratio : float, default=0.15
+
+    fit_intercept : bool, default=True
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class; "balanced" uses
+        ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
+
+{shared}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+    n_iter_ : int
+    t_ : int
+    loss_curve_ : list of float
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Accuracy on the validation data per epoch (early stopping only).
+    best_validation_score_ : float or None
+    optimizer_ : Optimizer
+    schedule_ : Schedule
+
+    See Also
+    --------
+    GDRegressor : The regression counterpart.
+    sklearn.linear_model.SGDClassifier : scikit-learn's per-sample SGD.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skgd import GDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), GDClassifier(random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+
+    _parameter_constraints = {
+        **BaseGD._parameter_constraints,
+        "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
+        "fit_intercept": ["boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+    _stratify_split = True
+
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        class_weight=None,
+        optimizer="adam",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        max_grad_norm=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.max_grad_norm = max_grad_norm
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _prepare_targets(self, y, *, reset, classes=None, info=None):
+        check_classification_targets(y)
+        if reset:
+            info = _class_info(y, classes)
+        elif classes is not None and not np.array_equal(
+            np.unique(classes), info["classes"]
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes)!r} differs from classes_="
+                f"{info['classes']!r} of the previous partial_fit calls."
+            )
+        return _one_hot(y, info), info
+
+    def _check_warm_start_compatible(self, info):
+        if not np.array_equal(info["classes"], self._info["classes"]):
+            raise ValueError(
+                "warm_start=True cannot reuse the previous coefficients: the "
+                f"classes changed from {self._info['classes']!r} to "
+                f"{info['classes']!r}."
+            )
+
+    def _weight_samples(self, sample_weight, y, info, partial=False):
+        if self.class_weight is None:
+            return sample_weight
+        if partial and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the "
+                "class frequencies of a stream are unknown. Pass a dict of "
+                "class weights instead."
+            )
+        weights = compute_class_weight(self.class_weight, classes=info["classes"], y=y)
+        return sample_weight * weights[np.searchsorted(info["classes"], y)]
+
+    def _score_params(self, network, params, X, y, sample_weight, info):
+        raw = network.raw_output(params, X)
+        return classification_score(y, _decode(raw, info), sample_weight)
+
+    def _export(self, network, params, info):
+        self.classes_ = info["classes"]
+        self.coef_, self.intercept_ = self._linear_params(params)
+
+    def fit(
+        self,
+        X,
+        y,
+        coef_init=None,
+        intercept_init=None,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model by gradient descent over ``max_iter`` epochs at most.
+        {fit_doc}"""
+        return self._fit_linear(
+            X, y, coef_init, intercept_init, sample_weight,
+            (X_val, y_val, sample_weight_val),
+        )
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the classes of the stream; required on the first call, and
+            must equal ``classes_`` if given later.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "_state") and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit."
+            )
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def decision_function(self, X):
+        """Raw class scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]``.
+        """
+        raw = self._raw_output(X)
+        return raw[:, 0] if raw.shape[1] == 1 else raw
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return _decode(self._raw_output(X), self._info)
+
+    def _has_proba(self):
+        return self.loss == "log_loss"
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities (``loss="log_loss"`` only).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        raw = self._raw_output(X)
+        proba = self._network_loss().probabilities(raw)
+        return np.hstack([1 - proba, proba]) if raw.shape[1] == 1 else proba
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def _network_loss(self):
+        return self._make_loss(self._info)
+
+
+def _class_info(y, classes):
+    labels = np.unique(y)
+    if classes is not None:
+        classes = np.unique(classes)
+        unseen = np.setdiff1d(labels, classes)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen!r} that are not in classes={classes!r}."
+            )
+        labels = classes
+    if labels.size < 2:
+        raise ValueError(
+            "The classifier needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {labels[0]!r}."
+        )
+    return {
+        "classes": labels,
+        "multiclass": labels.size > 2,
+        "n_outputs": 1 if labels.size == 2 else labels.size,
+    }
+
+
+def _one_hot(y, info):
+    classes = info["classes"]
+    idx = np.searchsorted(classes, y)
+    idx_clipped = np.minimum(idx, classes.size - 1)
+    unseen = classes[idx_clipped] != y
+    if unseen.any():
+        raise ValueError(
+            f"y contains labels {np.unique(y[unseen])!r} that are not in classes_="
+            f"{classes!r}."
+        )
+    if not info["multiclass"]:
+        return (idx_clipped == 1).astype(float)[:, None]
+    Y = np.zeros((len(y), classes.size))
+    Y[np.arange(len(y)), idx_clipped] = 1.0
+    return Y
+
+
+def _decode(raw, info):
+    classes = info["classes"]
+    if raw.shape[1] == 1:
+        return classes[(raw[:, 0] > 0).astype(int)]
+    return classes[np.argmax(raw, axis=1)]
+
+
+_REG_FIT = _FIT_DOC.replace(
+    "({y_shape})", "(n_samples,) or (n_samples, n_targets)"
+).replace("({coef_shape})", "(n_features,) or (n_targets, n_features)")
+_CLF_FIT = _FIT_DOC.replace("({y_shape})", "(n_samples,)").replace(
+    "({coef_shape})", "(n_classes, n_features)"
+)
+GDRegressor.__doc__ = GDRegressor.__doc__.replace(
+    "{shared}", shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
+)
+GDClassifier.__doc__ = GDClassifier.__doc__.replace(
+    "{shared}", shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
+)
+GDRegressor.fit.__doc__ = GDRegressor.fit.__doc__.replace("{fit_doc}", _REG_FIT)
+GDClassifier.fit.__doc__ = GDClassifier.fit.__doc__.replace("{fit_doc}", _CLF_FIT)
