@@ -43,11 +43,11 @@ _SHARED_DOC = """\
 
     tol : float or None, default=1e-4
         Training stops when the monitored quantity (the training loss, or
-        the validation score with ``early_stopping``) has not improved by at
+        the validation loss with ``early_stopping``) has not improved by at
         least ``tol`` for ``n_iter_no_change`` consecutive epochs. None
         disables this rule.
 
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default={n_iter_no_change}
         Number of epochs without improvement before stopping.
 
     shuffle : bool, default=True
@@ -59,8 +59,10 @@ _SHARED_DOC = """\
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
         classifiers), or use ``X_val``/``y_val`` passed to ``fit``, stop when
-        the validation score stops improving, and restore the weights with
-        the best validation score.
+        the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights with the lowest
+        validation loss. The loss is monitored rather than the accuracy,
+        which ties on small validation sets and stops training too early.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -80,6 +82,7 @@ _SHARED_DOC = """\
 def shared_doc(**defaults):
     """The docstring section of the shared training parameters."""
     defaults.setdefault("extra_random", "")
+    defaults.setdefault("n_iter_no_change", 5)
     return _SHARED_DOC.format(**defaults)
 
 
@@ -127,9 +130,18 @@ class BaseGD(BaseEstimator):
     def _make_loss(self, info):
         raise NotImplementedError
 
-    def _score_params(self, network, params, X, y, sample_weight, info):
-        """Validation score of ``params`` (higher is better)."""
+    def _score_raw(self, raw, y, sample_weight, info):
+        """Score (accuracy, R^2) of raw outputs against original targets."""
         raise NotImplementedError
+
+    def _validate_params_on(self, objective, params, val, info):
+        """(validation loss, validation score) of ``params``."""
+        X_val, Y_val, y_val, sample_weight_val = val
+        raw = objective.network.raw_output(params, X_val)
+        if not sample_weight_val.sum() > 0:
+            sample_weight_val = None  # a random split can draw only zero weights
+        loss = objective.loss.loss(raw, Y_val, sample_weight_val)
+        return loss, self._score_raw(raw, y_val, sample_weight_val, info)
 
     def _export(self, network, params, info):
         """Set the public fitted attributes from the parameters."""
@@ -157,6 +169,11 @@ class BaseGD(BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "sample_weight sums to zero: there is nothing to fit. At least one "
+                "sample needs a positive weight."
+            )
         return X, y, sample_weight
 
     def _config(self, early_stopping):
@@ -207,7 +224,7 @@ class BaseGD(BaseEstimator):
                 indices, test_size=n_val, random_state=rng
             )
         train_data = (X[train_idx], Y[train_idx], sample_weight[train_idx])
-        val_data = (X[val_idx], y[val_idx], sample_weight[val_idx])
+        val_data = (X[val_idx], Y[val_idx], y[val_idx], sample_weight[val_idx])
         return train_data, val_data
 
     def _validation_data(self, X, Y, y, sample_weight, rng, val_inputs, info):
@@ -220,8 +237,9 @@ class BaseGD(BaseEstimator):
         X_val, y_val, sample_weight_val = self._validate_X_y(
             X_val, y_val, sample_weight_val, reset=False, **self._target_kwargs()
         )
-        self._prepare_targets(y_val, reset=False, info=info)  # checks labels
-        return (X, Y, sample_weight), (X_val, y_val, sample_weight_val)
+        Y_val, _ = self._prepare_targets(y_val, reset=False, info=info)
+        Y_val = Y_val.astype(X_val.dtype, copy=False)
+        return (X, Y, sample_weight), (X_val, Y_val, y_val, sample_weight_val)
 
     def _target_kwargs(self):
         return {}
@@ -244,16 +262,17 @@ class BaseGD(BaseEstimator):
 
         early_stopping = self.early_stopping or val_inputs[0] is not None
         data = (X, Y, sample_weight)
+        objective = self._objective(network, info)
         score = None
         if early_stopping:
             data, val = self._validation_data(
                 X, Y, y, sample_weight, rng, val_inputs, info
             )
+
             def score(p):
-                return self._score_params(network, p, *val, info)
+                return self._validate_params_on(objective, p, val, info)
 
         state = self._new_state(params, optimizer, schedule, rng)
-        objective = self._objective(network, info)
         config = self._config(early_stopping)
         stopped = train(
             objective, optimizer, schedule, state, data, config, self.max_iter, score
@@ -313,9 +332,11 @@ class BaseGD(BaseEstimator):
         self.best_loss_ = None if early_stopping else float(state.best_loss)
         if early_stopping:
             self.validation_scores_ = list(state.validation_scores)
+            self.validation_loss_curve_ = list(state.validation_loss_curve)
             self.best_validation_score_ = float(state.best_validation_score)
         else:
             self.validation_scores_ = None
+            self.validation_loss_curve_ = None
             self.best_validation_score_ = None
         self._export(network, state.params, info)
 

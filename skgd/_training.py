@@ -48,10 +48,16 @@ class Objective:
             value += 0.5 * (1 - self.l1_ratio) * float(np.vdot(W, W))
         return self.alpha * float(value)
 
-    def value_and_grad(self, params, X, Y, sample_weight):
-        """Objective value and gradients (a new list, one array per parameter)."""
+    def value_and_grad(self, params, X, Y, sample_weight, total_weight=None):
+        """Objective value and gradients (a new list, one array per parameter).
+
+        ``total_weight`` normalises the weighted loss sum (see
+        :meth:`skgd.losses.Loss.loss_gradient`).
+        """
         outputs = self.network.forward(params, X)
-        value, delta = self.loss.loss_gradient(outputs[-1], Y, sample_weight)
+        value, delta = self.loss.loss_gradient(
+            outputs[-1], Y, sample_weight, total_weight
+        )
         grads = self.network.backward(params, X, outputs, delta)
         if self.alpha:
             value += self.penalty_value(params)
@@ -94,7 +100,9 @@ class TrainingState:
     t: int = 0
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
+    best_validation_loss: float = np.inf
     best_validation_score: float = -np.inf
     no_improvement_count: int = 0
     best_params: list | None = None
@@ -137,13 +145,19 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
     X, Y, sample_weight = data
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(config.batch_size, n_samples)
+    mean_weight = float(sample_weight.mean())
     total, total_weight = 0.0, 0.0
     for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
         sw = sample_weight[rows]
         weight = float(sw.sum())
         if weight <= 0:
             continue  # a batch of zero-weight samples carries no gradient
-        value, grads = objective.value_and_grad(state.params, X[rows], Y[rows], sw)
+        # full batch: normalise by the exact weight sum (exact equivalence of
+        # integer weights and repetitions); mini-batch: by its expected sum
+        normaliser = weight if batch_size >= n_samples else len(sw) * mean_weight
+        value, grads = objective.value_and_grad(
+            state.params, X[rows], Y[rows], sw, normaliser
+        )
         if not np.isfinite(value):
             return None
         if config.max_grad_norm is not None:
@@ -151,8 +165,8 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
         optimizer.update(state.params, grads, state.optimizer_state, lr)
         state.schedule_state["step"] += 1
-        total += value * weight
-        total_weight += weight
+        total += value * len(sw)
+        total_weight += len(sw)
     state.t += n_samples
     if not all(np.isfinite(p).all() for p in state.params):
         return None
@@ -176,20 +190,27 @@ def _recover_from_divergence(state, optimizer, epoch):
     )
 
 
-def _track_progress(state, loss, val_score, config):
-    """Update best scores and the no-improvement counter; True to stop."""
+def _track_progress(state, loss, validation, config):
+    """Update best values and the no-improvement counter; True to stop.
+
+    The monitored quantity is the training loss, or with early stopping the
+    validation loss: unlike accuracy on a small validation set, it keeps
+    moving while the model improves, so training does not stop on a tie.
+    """
     state.loss_curve.append(loss)
+    monitored, best = loss, state.best_loss
     if config.early_stopping:
+        val_loss, val_score = validation
+        state.validation_loss_curve.append(val_loss)
         state.validation_scores.append(val_score)
-        improved = val_score > state.best_validation_score
-        no_progress = val_score < state.best_validation_score + (config.tol or 0.0)
-        if improved:
-            state.best_validation_score = val_score
-    else:
-        improved = loss < state.best_loss
-        no_progress = loss > state.best_loss - (config.tol or 0.0)
+        monitored, best = val_loss, state.best_validation_loss
+    improved = monitored < best
+    no_progress = monitored > best - (config.tol or 0.0)
     if improved:
         state.best_params = _copy(state.params)
+        if config.early_stopping:
+            state.best_validation_loss = val_loss
+            state.best_validation_score = val_score
     state.best_loss = min(state.best_loss, loss)
     if config.tol is None:
         return False
@@ -203,8 +224,8 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     Parameters
     ----------
     score : callable or None
-        ``score(params) -> float``, the validation score (higher is better),
-        required when ``config.early_stopping``.
+        ``score(params) -> (validation loss, validation score)``, required
+        when ``config.early_stopping``.
 
     Returns
     -------
@@ -221,13 +242,20 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
             _recover_from_divergence(state, optimizer, state.n_iter)
             state.schedule_state["epoch"] += 1
             return True
-        val_score = score(state.params) if config.early_stopping else None
+        validation = score(state.params) if config.early_stopping else None
         schedule.observe(state.schedule_state, loss)
         state.schedule_state["epoch"] += 1
         if config.verbose:
-            extra = "" if val_score is None else f", validation score = {val_score:.6f}"
+            extra = (
+                ""
+                if validation is None
+                else (
+                    f", validation loss = {validation[0]:.8f}, "
+                    f"validation score = {validation[1]:.6f}"
+                )
+            )
             print(f"Epoch {state.n_iter}, loss = {loss:.8f}{extra}")
-        if _track_progress(state, loss, val_score, config):
+        if _track_progress(state, loss, validation, config):
             _restore_best(state, config)
             return True
     _restore_best(state, config)

@@ -159,7 +159,11 @@ class GDRegressor(RegressorMixin, _LinearGD):
         Lowest training loss (None with early stopping).
     validation_scores_ : list of float or None
         R^2 on the validation data per epoch (early stopping only).
+    validation_loss_curve_ : list of float or None
+        Mean loss on the validation data per epoch, the quantity early
+        stopping monitors (early stopping only).
     best_validation_score_ : float or None
+        Validation R^2 of the restored (lowest validation loss) epoch.
     optimizer_ : Optimizer
         The resolved optimizer object.
     schedule_ : Schedule
@@ -237,18 +241,9 @@ class GDRegressor(RegressorMixin, _LinearGD):
         return {"multi_output": True, "y_numeric": True}
 
     def _prepare_targets(self, y, *, reset, classes=None, info=None):
-        Y = y.reshape(len(y), -1)
-        if reset:
-            return Y, {"n_outputs": Y.shape[1], "y_ndim": y.ndim}
-        if Y.shape[1] != info["n_outputs"]:
-            raise ValueError(
-                f"y has {Y.shape[1]} targets but the model was fitted with "
-                f"{info['n_outputs']}."
-            )
-        return Y, info
+        return _regression_targets(y, reset=reset, info=info)
 
-    def _score_params(self, network, params, X, y, sample_weight, info):
-        raw = network.raw_output(params, X)
+    def _score_raw(self, raw, y, sample_weight, info):
         return regression_score(y, raw.reshape(y.shape), sample_weight)
 
     def _export(self, network, params, info):
@@ -347,7 +342,9 @@ class GDClassifier(ClassifierMixin, _LinearGD):
 
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" uses
-        ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
+        ``n_samples / (n_classes * bincount(y))``, with counts weighted by
+        ``sample_weight`` when given (not available with ``partial_fit``,
+        whose stream's class frequencies are unknown).
 
 {shared}
 
@@ -364,7 +361,11 @@ class GDClassifier(ClassifierMixin, _LinearGD):
     best_loss_ : float or None
     validation_scores_ : list of float or None
         Accuracy on the validation data per epoch (early stopping only).
+    validation_loss_curve_ : list of float or None
+        Mean loss on the validation data per epoch, the quantity early
+        stopping monitors (early stopping only).
     best_validation_score_ : float or None
+        Validation accuracy of the restored (lowest validation loss) epoch.
     optimizer_ : Optimizer
     schedule_ : Schedule
 
@@ -441,17 +442,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         self.verbose = verbose
 
     def _prepare_targets(self, y, *, reset, classes=None, info=None):
-        check_classification_targets(y)
-        if reset:
-            info = _class_info(y, classes)
-        elif classes is not None and not np.array_equal(
-            np.unique(classes), info["classes"]
-        ):
-            raise ValueError(
-                f"classes={np.unique(classes)!r} differs from classes_="
-                f"{info['classes']!r} of the previous partial_fit calls."
-            )
-        return _one_hot(y, info), info
+        return _classification_targets(y, reset=reset, classes=classes, info=info)
 
     def _check_warm_start_compatible(self, info):
         if not np.array_equal(info["classes"], self._info["classes"]):
@@ -462,19 +453,9 @@ class GDClassifier(ClassifierMixin, _LinearGD):
             )
 
     def _weight_samples(self, sample_weight, y, info, partial=False):
-        if self.class_weight is None:
-            return sample_weight
-        if partial and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: the "
-                "class frequencies of a stream are unknown. Pass a dict of "
-                "class weights instead."
-            )
-        weights = compute_class_weight(self.class_weight, classes=info["classes"], y=y)
-        return sample_weight * weights[np.searchsorted(info["classes"], y)]
+        return _apply_class_weight(self.class_weight, sample_weight, y, info, partial)
 
-    def _score_params(self, network, params, X, y, sample_weight, info):
-        raw = network.raw_output(params, X)
+    def _score_raw(self, raw, y, sample_weight, info):
         return classification_score(y, _decode(raw, info), sample_weight)
 
     def _export(self, network, params, info):
@@ -586,6 +567,59 @@ class GDClassifier(ClassifierMixin, _LinearGD):
 
     def _network_loss(self):
         return self._make_loss(self._info)
+
+
+def _regression_targets(y, *, reset, info=None):
+    """Targets as a 2-D array, and the target info (shared with MLPGD)."""
+    Y = y.reshape(len(y), -1)
+    if reset:
+        return Y, {"n_outputs": Y.shape[1], "y_ndim": y.ndim}
+    if Y.shape[1] != info["n_outputs"]:
+        raise ValueError(
+            f"y has {Y.shape[1]} targets but the model was fitted with "
+            f"{info['n_outputs']}."
+        )
+    return Y, info
+
+
+def _classification_targets(y, *, reset, classes=None, info=None):
+    """One-hot (or 0/1) targets of class labels, and the class info."""
+    check_classification_targets(y)
+    if reset:
+        info = _class_info(y, classes)
+    elif classes is not None and not np.array_equal(
+        np.unique(classes), info["classes"]
+    ):
+        raise ValueError(
+            f"classes={np.unique(classes)!r} differs from classes_="
+            f"{info['classes']!r} of the previous partial_fit calls."
+        )
+    return _one_hot(y, info), info
+
+
+def _apply_class_weight(class_weight, sample_weight, y, info, partial):
+    """Sample weights multiplied by the weights of the samples' classes."""
+    if class_weight is None:
+        return sample_weight
+    if partial and class_weight == "balanced":
+        raise ValueError(
+            "class_weight='balanced' is not supported by partial_fit: the "
+            "class frequencies of a stream are unknown. Pass a dict of "
+            "class weights instead."
+        )
+    classes = info["classes"]
+    idx = np.searchsorted(classes, y)
+    if class_weight == "balanced":
+        # counts weighted by sample_weight, so that integer weights and
+        # repeated samples get the same class weights
+        counts = np.bincount(idx, weights=sample_weight, minlength=classes.size)
+        with np.errstate(divide="ignore"):
+            weights = np.where(
+                counts > 0, sample_weight.sum() / (classes.size * counts), 0.0
+            )
+    else:
+        weights = compute_class_weight(class_weight, classes=classes, y=y)
+    return sample_weight * weights[idx].astype(sample_weight.dtype)
 
 
 def _class_info(y, classes):

@@ -38,7 +38,7 @@ class Loss:
         """Per-sample loss ``(n,)`` and its gradient ``(n, n_outputs)``."""
         raise NotImplementedError
 
-    def loss_gradient(self, raw, Y, sample_weight=None):
+    def loss_gradient(self, raw, Y, sample_weight=None, total_weight=None):
         """Weighted mean loss and its gradient with respect to ``raw``.
 
         Parameters
@@ -46,6 +46,12 @@ class Loss:
         raw : ndarray of shape (n_samples, n_outputs)
         Y : ndarray of shape (n_samples, n_outputs)
         sample_weight : ndarray of shape (n_samples,) or None
+        total_weight : float or None
+            The normaliser of the weighted sum, ``sample_weight.sum()`` when
+            None. The training loop passes ``n_batch * mean(weights of the
+            data)`` for mini-batches, which makes the batch loss an unbiased
+            estimate of the full weighted mean (a batch of low-weight samples
+            then takes a small step, as it should).
 
         Returns
         -------
@@ -58,7 +64,9 @@ class Loss:
         if sample_weight is None:
             n = raw.shape[0]
             return float(values.sum()) / n, grad / raw.dtype.type(n)
-        scale = (sample_weight / sample_weight.sum()).astype(raw.dtype, copy=False)
+        if total_weight is None:
+            total_weight = sample_weight.sum()
+        scale = (sample_weight / total_weight).astype(raw.dtype, copy=False)
         return float(scale @ values), grad * scale[:, None]
 
     def loss(self, raw, Y, sample_weight=None):

@@ -1,0 +1,347 @@
+"""Behaviour and numbers of GDRegressor and GDClassifier."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    make_regression,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skgd import GDClassifier, GDRegressor
+from skgd._training import DivergenceWarning
+from skgd.optimizers import SGD, Adam
+from skgd.schedules import Exponential
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+# --- convex problems reach the known optimum ----------------------------------
+
+
+def test_full_batch_regression_matches_least_squares(diabetes):
+    X, y = diabetes
+    # the largest Hessian eigenvalue of the mean squared error here is 4.02, so
+    # plain GD is stable for learning rates below 2 / 4.02
+    reg = GDRegressor(
+        penalty=None,
+        optimizer="sgd",
+        learning_rate_init=0.4,
+        batch_size="full",
+        max_iter=10000,
+        tol=None,
+    ).fit(X, y)
+    A = np.hstack([X, np.ones((len(X), 1))])
+    solution = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(reg.coef_, solution[:-1], atol=1e-5)
+    np.testing.assert_allclose(reg.intercept_, solution[-1:], atol=1e-8)
+
+
+def test_log_loss_l2_matches_logistic_regression(cancer):
+    X, y = cancer
+    C = 1.0
+    # LogisticRegression minimises C * sum(loss) + |w|^2 / 2, i.e. mean loss
+    # + |w|^2 / (2 C n): alpha = 1 / (C n)
+    clf = GDClassifier(
+        alpha=1.0 / (C * len(y)),
+        optimizer="sgd",
+        learning_rate_init=1.0,
+        batch_size="full",
+        max_iter=30000,
+        tol=1e-13,
+        n_iter_no_change=20,
+    ).fit(X, y)
+    ref = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-4)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, atol=1e-4)
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+def test_multinomial_log_loss_matches_logistic_regression(iris):
+    X, y = iris
+    C = 10.0
+    clf = GDClassifier(
+        alpha=1.0 / (C * len(y)),
+        optimizer="sgd",
+        learning_rate_init=1.0,
+        batch_size="full",
+        max_iter=30000,
+        tol=1e-13,
+        n_iter_no_change=20,
+    ).fit(X, y)
+    ref = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y)
+    # softmax parameters are identified up to a shift shared by all classes
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+def test_multi_output_equals_independent_fits(diabetes):
+    X, y = diabetes
+    Y = np.column_stack([y, -2 * y + 1])
+    params = dict(optimizer="adam", batch_size="full", max_iter=50, tol=None)
+    multi = GDRegressor(**params).fit(X, Y)
+    for k in range(2):
+        single = GDRegressor(**params).fit(X, Y[:, k])
+        np.testing.assert_allclose(multi.coef_[k], single.coef_, rtol=1e-10)
+    assert multi.predict(X).shape == (len(X), 2)
+
+
+def test_hinge_is_weston_watkins():
+    from skgd.losses import get_loss
+
+    raw = np.array([[1.0, 2.0, 0.5]])
+    Y = np.array([[1.0, 0.0, 0.0]])
+    value, grad = get_loss("hinge", multiclass=True).loss_gradient(raw, Y)
+    # sum_{j != y} max(0, s_j - s_y + 1) = max(0, 2) + max(0, 0.5)
+    assert value == pytest.approx(2.5)
+    np.testing.assert_allclose(grad, [[-2.0, 1.0, 1.0]])
+
+
+# --- streaming, search, persistence --------------------------------------------
+
+
+def test_partial_fit_stream_reaches_fit_score(cancer):
+    X, y = cancer
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    fitted = GDClassifier(batch_size=16, max_iter=10, tol=None, random_state=0)
+    fitted.fit(X_train, y_train)
+    streamed = GDClassifier(batch_size=16, random_state=0)
+    for _ in range(10):
+        for chunk in np.array_split(np.arange(len(y_train)), 7):
+            streamed.partial_fit(X_train[chunk], y_train[chunk], classes=[0, 1])
+    assert streamed.score(X_test, y_test) >= fitted.score(X_test, y_test) - 0.03
+    assert streamed.t_ == 10 * len(y_train)
+
+
+def test_partial_fit_one_call_equals_one_epoch_of_fit(cancer):
+    X, y = cancer
+    params = dict(batch_size=32, random_state=0, tol=None, shuffle=True)
+    a = GDClassifier(max_iter=1, **params).fit(X, y)
+    b = GDClassifier(**params).partial_fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_pickle_mid_stream_continues_identically(iris):
+    X, y = iris
+    chunks = np.array_split(np.arange(len(y)), 6)
+    a = GDClassifier(optimizer="adam", batch_size=8, random_state=0)
+    for chunk in chunks[:3]:
+        a.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+    b = pickle.loads(pickle.dumps(a))
+    for chunk in chunks[3:]:
+        a.partial_fit(X[chunk], y[chunk])
+        b.partial_fit(X[chunk], y[chunk])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.intercept_, b.intercept_)
+
+
+def test_grid_search_tunes_optimizer_and_schedule_parameters(iris):
+    X, y = iris
+    pipe = make_pipeline(
+        StandardScaler(),
+        GDClassifier(optimizer=Adam(), learning_rate=Exponential(), max_iter=50),
+    )
+    grid = {
+        "gdclassifier__optimizer__beta1": [0.5, 0.9],
+        "gdclassifier__learning_rate__gamma": [0.9, 0.99],
+    }
+    search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert set(search.best_params_) == set(grid)
+    assert search.best_score_ > 0.8
+    best = search.best_estimator_[-1]
+    assert (
+        best.optimizer_.beta1 == search.best_params_["gdclassifier__optimizer__beta1"]
+    )
+    # the searched object is never modified in place
+    assert pipe[-1].optimizer.beta1 == 0.9
+
+
+def test_clone_and_constructor_parameters_untouched(iris):
+    X, y = iris
+    opt = SGD(momentum=0.9)
+    clf = GDClassifier(optimizer=opt, max_iter=5)
+    clf.fit(X, y)
+    assert clf.optimizer is opt and opt.get_params()["momentum"] == 0.9
+    assert clf.optimizer_ is not opt
+    cloned = clone(clf)
+    assert cloned.optimizer is not opt
+    assert cloned.optimizer.get_params() == opt.get_params()
+
+
+def test_warm_start_continues_from_previous_solution(diabetes):
+    X, y = diabetes
+    reg = GDRegressor(max_iter=5, tol=None, warm_start=True, random_state=0)
+    first = reg.fit(X, y).coef_.copy()
+    reg.fit(X, y)
+    cold = GDRegressor(max_iter=5, tol=None, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(cold.coef_, first)
+    assert not np.allclose(reg.coef_, first)
+
+
+def test_coef_init_is_used(diabetes):
+    X, y = diabetes
+    coef = np.linspace(-1, 1, X.shape[1])
+    reg = GDRegressor(max_iter=1, learning_rate_init=1e-12, batch_size="full")
+    reg.fit(X, y, coef_init=coef, intercept_init=0.5)
+    np.testing.assert_allclose(reg.coef_, coef, atol=1e-9)
+    np.testing.assert_allclose(reg.intercept_, [0.5], atol=1e-9)
+
+
+# --- input kinds ------------------------------------------------------------------
+
+
+def test_sparse_input_equals_dense(iris):
+    X, y = iris
+    params = dict(batch_size=10, random_state=0, max_iter=5, tol=None)
+    dense = GDClassifier(**params).fit(X, y)
+    sparse = GDClassifier(**params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(dense.coef_, sparse.coef_, rtol=1e-12)
+
+
+def test_float32_is_kept(iris):
+    X, y = iris
+    clf = GDClassifier(max_iter=5).fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == np.float32
+    assert clf.decision_function(X.astype(np.float32)).dtype == np.float32
+
+
+def test_early_stopping_restores_best_weights_and_uses_given_validation(iris):
+    X, y = iris
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    clf = GDClassifier(
+        learning_rate_init=0.5,
+        optimizer="sgd",
+        batch_size=1,
+        max_iter=100,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    best = int(np.argmin(clf.validation_loss_curve_))
+    assert clf.n_iter_ == best + 1 + 3
+    assert clf.best_validation_score_ == clf.validation_scores_[best]
+    assert clf.score(X_val, y_val) == pytest.approx(clf.validation_scores_[best])
+
+
+def test_class_weight_balanced_shifts_decisions():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (180, 2)), rng.normal(1, 1, (20, 2))])
+    y = np.array([0] * 180 + [1] * 20)
+    plain = GDClassifier(random_state=0).fit(X, y)
+    balanced = GDClassifier(class_weight="balanced", random_state=0).fit(X, y)
+    assert (balanced.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+
+
+# --- errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_input_is_rejected(iris, bad):
+    X, y = iris
+    X_bad = X.copy()
+    X_bad[3, 1] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        GDClassifier().fit(X_bad, y)
+    y_bad = np.linspace(0, 1, len(y))
+    y_bad[0] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        GDRegressor().fit(X, y_bad)
+
+
+def test_wrong_feature_count_is_rejected(iris):
+    X, y = iris
+    clf = GDClassifier(max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :2])
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :2], y)
+
+
+def test_partial_fit_unseen_class_leaves_model_unchanged(iris):
+    X, y = iris
+    clf = GDClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    coef = clf.coef_.copy()
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X[:5], np.array([0, 1, 2, 3, 0]))
+    np.testing.assert_array_equal(clf.coef_, coef)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        GDClassifier().partial_fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"learning_rate_init": -1.0}, "learning_rate_init"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"optimizer": "adamax"}, "optimizer"),
+        ({"learning_rate": "linear"}, "learning_rate"),
+        ({"optimizer": Adam(beta1=1.5)}, "beta1"),
+        ({"penalty": "l3"}, "penalty"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+    ],
+)
+def test_invalid_hyper_parameters(iris, params, match):
+    X, y = iris
+    with pytest.raises(ValueError, match=match):
+        GDClassifier(**params).fit(X, y)
+
+
+def test_divergence_stops_with_message_and_finite_model(diabetes):
+    X, y = diabetes
+    reg = GDRegressor(optimizer="sgd", learning_rate_init=1e3, batch_size=1)
+    with pytest.warns(DivergenceWarning, match="diverged"):
+        reg.fit(X, y)
+    assert np.isfinite(reg.coef_).all()
+    assert np.isfinite(reg.predict(X)).all()
+    # still usable: it can continue training with a sane step size
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        reg.set_params(learning_rate_init=1e-3).partial_fit(X, y)
+    assert np.isfinite(reg.coef_).all()
+
+
+def test_regression_loss_values_and_gradients():
+    from skgd.losses import get_loss
+
+    raw = np.array([[0.0], [0.05], [1.0], [-2.0]])
+    Y = np.zeros_like(raw)
+    cases = {
+        "huber": ([0.0, 0.00125, 0.095, 0.195], [0.0, 0.05, 0.1, -0.1]),
+        "epsilon_insensitive": ([0.0, 0.0, 0.9, 1.9], [0.0, 0.0, 1.0, -1.0]),
+        "squared_epsilon_insensitive": ([0, 0, 0.81, 3.61], [0, 0, 1.8, -3.8]),
+        "absolute_error": ([0.0, 0.05, 1.0, 2.0], [0.0, 1.0, 1.0, -1.0]),
+    }
+    for name, (values, grads) in cases.items():
+        v, g = get_loss(name, epsilon=0.1).pointwise(raw, Y)
+        np.testing.assert_allclose(v, values, err_msg=name)
+        np.testing.assert_allclose(g[:, 0], grads, err_msg=name)
+
+
+def test_make_regression_default_reaches_good_fit():
+    X, y = make_regression(n_samples=300, n_features=8, noise=5, random_state=0)
+    reg = make_pipeline(StandardScaler(), GDRegressor(learning_rate_init=0.5))
+    assert reg.fit(X, y).score(X, y) > 0.98
