@@ -236,7 +236,9 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
         state.best_params = _copy(state.params)
     for _ in range(n_epochs):
         state.schedule_state["max_iter"] = config.max_iter
-        loss = run_epoch(objective, optimizer, schedule, state, data, config)
+        # overflow is detected below and reported as one DivergenceWarning
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = run_epoch(objective, optimizer, schedule, state, data, config)
         state.n_iter += 1
         if loss is None:
             _recover_from_divergence(state, optimizer, state.n_iter)

@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
@@ -21,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from skgd import GDClassifier, GDRegressor
 from skgd._training import DivergenceWarning
 from skgd.optimizers import SGD, Adam
-from skgd.schedules import Exponential
+from skgd.schedules import Exponential, Plateau
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +347,95 @@ def test_make_regression_default_reaches_good_fit():
     X, y = make_regression(n_samples=300, n_features=8, noise=5, random_state=0)
     reg = make_pipeline(StandardScaler(), GDRegressor(learning_rate_init=0.5))
     assert reg.fit(X, y).score(X, y) > 0.98
+
+
+# --- engine details seen through the estimators ---------------------------------
+
+
+def test_gradient_clipping_bounds_the_first_step(diabetes):
+    X, y = diabetes
+    coef_init = np.full(X.shape[1], 5.0)
+    reg = GDRegressor(
+        optimizer="sgd",
+        learning_rate_init=0.1,
+        batch_size="full",
+        max_iter=1,
+        max_grad_norm=0.5,
+        penalty=None,
+        tol=None,
+    ).fit(X, y, coef_init=coef_init)
+    step = np.r_[reg.coef_ - coef_init, reg.intercept_]
+    # plain SGD moves by lr * clipped gradient, whose norm is max_grad_norm
+    assert np.linalg.norm(step) == pytest.approx(0.1 * 0.5)
+
+
+def test_plateau_schedule_lowers_the_rate_inside_the_estimator(iris):
+    X, y = iris
+    plateau = Plateau(threshold=1e-2, patience=1)
+    clf = GDClassifier(
+        optimizer="sgd",
+        learning_rate=plateau,
+        learning_rate_init=5.0,
+        max_iter=60,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    state = clf._state.schedule_state
+    assert clf.schedule_.rate(5.0, state) < 5.0
+    # the state lives on the estimator; the constructor's object is untouched
+    assert plateau.get_params() == Plateau(threshold=1e-2, patience=1).get_params()
+    assert not any(key.startswith("plateau") for key in vars(plateau))
+
+
+def test_verbose_prints_each_epoch(iris, capsys):
+    X, y = iris
+    GDClassifier(max_iter=3, tol=None, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == ["Epoch 1", "Epoch 2", "Epoch 3"]
+
+
+def test_no_intercept_classifier_learns_separable_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    y = (X @ [1.0, -2.0, 0.5] > 0).astype(int)
+    clf = GDClassifier(fit_intercept=False, learning_rate_init=0.1).fit(X, y)
+    assert clf.score(X, y) > 0.97
+    np.testing.assert_array_equal(clf.intercept_, [0.0])
+
+
+def test_all_zero_sample_weight_is_rejected(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="zero"):
+        GDClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    scale=st.floats(0.01, 100.0),
+    weights=st.lists(st.integers(0, 4), min_size=20, max_size=20).filter(
+        lambda w: sum(w) > 0
+    ),
+)
+def test_full_batch_fit_is_invariant_to_the_scale_of_sample_weights(scale, weights):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 3))
+    y = X @ [1.0, 2.0, -1.0] + rng.normal(scale=0.1, size=20)
+    sw = np.asarray(weights, dtype=float)
+    params = dict(batch_size="full", max_iter=20, tol=None, optimizer="sgd")
+    a = GDRegressor(**params).fit(X, y, sample_weight=sw)
+    b = GDRegressor(**params).fit(X, y, sample_weight=scale * sw)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=10, deadline=None)
+@given(repeats=st.lists(st.integers(1, 3), min_size=12, max_size=12))
+def test_full_batch_integer_weights_equal_repetitions(repeats):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(12, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    params = dict(batch_size="full", max_iter=30, tol=None)
+    weighted = GDClassifier(**params).fit(X, y, sample_weight=repeats)
+    repeated = GDClassifier(**params).fit(
+        np.repeat(X, repeats, axis=0), np.repeat(y, repeats)
+    )
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9, atol=1e-12)
