@@ -11,7 +11,11 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._training import Objective, TrainingConfig, TrainingState, train
 from .optimizers import OPTIMIZER_NAMES, resolve_optimizer
@@ -365,5 +369,6 @@ def regression_score(y_true, y_pred, sample_weight):
     if len(y_true) >= 2 and np.ptp(y_true, axis=0).max() > 0:
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
     err = (np.asarray(y_true) - y_pred) ** 2
-    return -float(np.average(err.reshape(len(err), -1).sum(axis=1), weights=sample_weight))
-
+    return -float(
+        np.average(err.reshape(len(err), -1).sum(axis=1), weights=sample_weight)
+    )
