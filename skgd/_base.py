@@ -1,6 +1,7 @@
 """Shared estimator base: parameters, validation, the fit/partial_fit template."""
 
 import copy
+import textwrap
 import warnings
 from numbers import Integral, Real
 
@@ -88,6 +89,25 @@ def shared_doc(**defaults):
     defaults.setdefault("extra_random", "")
     defaults.setdefault("n_iter_no_change", 5)
     return _SHARED_DOC.format(**defaults)
+
+
+def fill_doc(obj, **parts):
+    """Replace each line ``{name}`` of ``obj.__doc__`` with ``parts[name]``.
+
+    The part is re-indented to the placeholder's indentation, so the result
+    is right whether or not the interpreter (or a formatter) dedented the
+    docstring.
+    """
+    lines = []
+    for line in obj.__doc__.splitlines():
+        name = line.strip()[1:-1]
+        if line.strip() == "{" + name + "}" and name in parts:
+            indent = line[: len(line) - len(line.lstrip())]
+            text = textwrap.dedent(parts[name]).strip("\n")
+            lines.append(textwrap.indent(text, indent))
+        else:
+            lines.append(line)
+    obj.__doc__ = "\n".join(lines)
 
 
 class BaseGD(BaseEstimator):

@@ -177,37 +177,45 @@ def _copy(params):
     return [p.copy() for p in params]
 
 
-def _recover_from_divergence(state, optimizer, epoch):
+def _recover_from_divergence(state, optimizer, epoch, reason):
     state.params = _copy(state.best_params)
     # moment estimates built on exploding gradients would poison later updates
     state.optimizer_state = optimizer.init_state(state.params)
     warnings.warn(
-        f"Training diverged at epoch {epoch}: the loss or the parameters became "
-        "non-finite. Training stopped and the last finite parameters with the "
-        "best monitored score were restored. Lower learning_rate_init, set "
-        "max_grad_norm, or scale the input features.",
+        f"Training diverged at epoch {epoch}: {reason}. Training stopped and the "
+        "parameters with the best monitored loss were restored. Lower "
+        "learning_rate_init, set max_grad_norm, or scale the input features.",
         DivergenceWarning,
     )
 
 
-def _track_progress(state, loss, validation, config):
+# a fit whose epoch loss ends this many times above its first epoch's loss
+# has diverged even if every number stayed finite
+_GROWTH_FACTOR = 10.0
+
+
+def _track_progress(state, loss, validation, config, start_params):
     """Update best values and the no-improvement counter; True to stop.
 
     The monitored quantity is the training loss, or with early stopping the
     validation loss: unlike accuracy on a small validation set, it keeps
     moving while the model improves, so training does not stop on a tie.
+    The training loss of an epoch is measured along the way from
+    ``start_params`` (exactly at them for a full batch), so those are the
+    parameters kept as best; the validation loss is measured after the epoch.
     """
     state.loss_curve.append(loss)
-    monitored, best = loss, state.best_loss
+    monitored, best, candidate = loss, state.best_loss, start_params
     if config.early_stopping:
         val_loss, val_score = validation
         state.validation_loss_curve.append(val_loss)
         state.validation_scores.append(val_score)
         monitored, best = val_loss, state.best_validation_loss
+        candidate = state.params
     improved = monitored < best
     no_progress = monitored > best - (config.tol or 0.0)
     if improved:
-        state.best_params = _copy(state.params)
+        state.best_params = _copy(candidate)
         if config.early_stopping:
             state.best_validation_loss = val_loss
             state.best_validation_score = val_score
@@ -216,6 +224,16 @@ def _track_progress(state, loss, validation, config):
         return False
     state.no_improvement_count = state.no_improvement_count + 1 if no_progress else 0
     return state.no_improvement_count >= config.n_iter_no_change
+
+
+def _report(state, loss, validation):
+    extra = ""
+    if validation is not None:
+        extra = (
+            f", validation loss = {validation[0]:.8f}, "
+            f"validation score = {validation[1]:.6f}"
+        )
+    print(f"Epoch {state.n_iter}, loss = {loss:.8f}{extra}")
 
 
 def train(objective, optimizer, schedule, state, data, config, n_epochs, score=None):
@@ -234,37 +252,42 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     """
     if state.best_params is None:
         state.best_params = _copy(state.params)
+    first_loss = None
+    stopped = False
     for _ in range(n_epochs):
         state.schedule_state["max_iter"] = config.max_iter
+        start_params = None if config.early_stopping else _copy(state.params)
         # overflow is detected below and reported as one DivergenceWarning
         with np.errstate(over="ignore", invalid="ignore"):
             loss = run_epoch(objective, optimizer, schedule, state, data, config)
         state.n_iter += 1
         if loss is None:
-            _recover_from_divergence(state, optimizer, state.n_iter)
             state.schedule_state["epoch"] += 1
+            _recover_from_divergence(
+                state,
+                optimizer,
+                state.n_iter,
+                "the loss or the parameters became non-finite",
+            )
             return True
+        first_loss = loss if first_loss is None else first_loss
         validation = score(state.params) if config.early_stopping else None
         schedule.observe(state.schedule_state, loss)
         state.schedule_state["epoch"] += 1
         if config.verbose:
-            extra = (
-                ""
-                if validation is None
-                else (
-                    f", validation loss = {validation[0]:.8f}, "
-                    f"validation score = {validation[1]:.6f}"
-                )
-            )
-            print(f"Epoch {state.n_iter}, loss = {loss:.8f}{extra}")
-        if _track_progress(state, loss, validation, config):
-            _restore_best(state, config)
-            return True
-    _restore_best(state, config)
-    return False
-
-
-def _restore_best(state, config):
-    # early stopping ends with the weights of the best validation score
+            _report(state, loss, validation)
+        if _track_progress(state, loss, validation, config, start_params):
+            stopped = True
+            break
     if config.early_stopping:
+        # early stopping ends with the weights of the best validation loss
         state.params = _copy(state.best_params)
+    elif n_epochs > 1 and loss > _GROWTH_FACTOR * first_loss:
+        _recover_from_divergence(
+            state,
+            optimizer,
+            state.n_iter,
+            f"the training loss grew from {first_loss:.4g} to {loss:.4g}",
+        )
+        return True
+    return stopped

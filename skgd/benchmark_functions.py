@@ -39,7 +39,7 @@ def polynomial(x):
     Its critical points are :math:`0` (a local minimum, :math:`f = 0`),
     :math:`\pm\sqrt{(5 - \sqrt{13})/3} \approx \pm 0.682` (local maxima) and
     :math:`\pm\sqrt{(5 + \sqrt{13})/3} \approx \pm 1.694` (the global minima,
-    :math:`f \approx -6.67`), so gradient descent ends in a different minimum
+    :math:`f \approx -6.065`), so gradient descent ends in a different minimum
     depending on where it starts. An array argument is treated as independent
     coordinates: the value is the sum over its elements.
 

@@ -9,7 +9,13 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseGD, classification_score, regression_score, shared_doc
+from ._base import (
+    BaseGD,
+    classification_score,
+    fill_doc,
+    regression_score,
+    shared_doc,
+)
 from ._network import Network
 from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, get_loss
 
@@ -264,7 +270,9 @@ class GDRegressor(RegressorMixin, _LinearGD):
         sample_weight_val=None,
     ):
         """Fit the model by gradient descent over ``max_iter`` epochs at most.
-        {fit_doc}"""
+
+        {fit_doc}
+        """
         return self._fit_linear(
             X,
             y,
@@ -479,7 +487,9 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         sample_weight_val=None,
     ):
         """Fit the model by gradient descent over ``max_iter`` epochs at most.
-        {fit_doc}"""
+
+        {fit_doc}
+        """
         return self._fit_linear(
             X,
             y,
@@ -680,11 +690,8 @@ _REG_FIT = _FIT_DOC.replace(
 _CLF_FIT = _FIT_DOC.replace("({y_shape})", "(n_samples,)").replace(
     "({coef_shape})", "(n_classes, n_features)"
 )
-GDRegressor.__doc__ = GDRegressor.__doc__.replace(
-    "{shared}", shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
-)
-GDClassifier.__doc__ = GDClassifier.__doc__.replace(
-    "{shared}", shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
-)
-GDRegressor.fit.__doc__ = GDRegressor.fit.__doc__.replace("{fit_doc}", _REG_FIT)
-GDClassifier.fit.__doc__ = GDClassifier.fit.__doc__.replace("{fit_doc}", _CLF_FIT)
+_LINEAR_SHARED = shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
+fill_doc(GDRegressor, shared=_LINEAR_SHARED)
+fill_doc(GDClassifier, shared=_LINEAR_SHARED)
+fill_doc(GDRegressor.fit, fit_doc=_REG_FIT)
+fill_doc(GDClassifier.fit, fit_doc=_CLF_FIT)

@@ -18,7 +18,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseGD, classification_score, regression_score, shared_doc
+from ._base import (
+    BaseGD,
+    classification_score,
+    fill_doc,
+    regression_score,
+    shared_doc,
+)
 from ._network import _INITS, ACTIVATIONS, Network, default_init, init_params
 from .linear_model import (
     _apply_class_weight,
@@ -100,10 +106,13 @@ class MLPGD(BaseGD):
 
     Parameters
     ----------
-    loss : {"squared_error", "absolute_error", "huber", "log_loss", \
-            "hinge"}, default="squared_error"
-{loss_doc}
-{model_doc}
+    loss : str, default="squared_error"
+        One of "squared_error", "absolute_error", "huber" (regression),
+        "log_loss", "hinge" (classification).
+        {loss_doc}
+
+    {model_doc}
+
     epsilon : float, default=0.1
         Threshold of the huber loss (regression).
 
@@ -112,11 +121,11 @@ class MLPGD(BaseGD):
         losses only; not for multilabel targets); "balanced" uses
         ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
 
-{shared}
+    {shared}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -476,48 +485,50 @@ class MLPGD(BaseGD):
 class MLPGDClassifier(MLPGD):
     r"""Multi-layer perceptron classifier trained by gradient descent.
 
-        :class:`MLPGD` with a classification loss, named like scikit-learn's
-        :class:`~sklearn.neural_network.MLPClassifier` for drop-in use (the
-        same leading positional parameters). Two
-        classes use one sigmoid output, more a softmax (``log_loss``) or the
-        Weston-Watkins multiclass hinge; a 2-D 0/1 indicator ``y`` is multilabel,
-        with one sigmoid (or hinge) output per label.
+    :class:`MLPGD` with a classification loss, named like scikit-learn's
+    :class:`~sklearn.neural_network.MLPClassifier` for drop-in use (the
+    same leading positional parameters). Two
+    classes use one sigmoid output, more a softmax (``log_loss``) or the
+    Weston-Watkins multiclass hinge; a 2-D 0/1 indicator ``y`` is multilabel,
+    with one sigmoid (or hinge) output per label.
 
-        Parameters
-        ----------
-        loss : {"log_loss", "hinge"}, default="log_loss"
-    {loss_doc}
+    Parameters
+    ----------
+    loss : {"log_loss", "hinge"}, default="log_loss"
+        {loss_doc}
+
     {model_doc}
-        class_weight : dict, "balanced" or None, default=None
-            Weights multiplying the sample weights of each class (not for
-            multilabel targets); "balanced" uses
-            ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class (not for
+        multilabel targets); "balanced" uses
+        ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
 
     {shared}
 
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
 
-        See Also
-        --------
-        MLPGD : The estimator whose task follows its loss.
-        sklearn.neural_network.MLPClassifier : scikit-learn's MLP classifier.
+    See Also
+    --------
+    MLPGD : The estimator whose task follows its loss.
+    sklearn.neural_network.MLPClassifier : scikit-learn's MLP classifier.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn.model_selection import train_test_split
-        >>> from skgd.neural_network import MLPGDClassifier
-        >>> X, y = load_digits(return_X_y=True)
-        >>> X_train, X_test, y_train, y_test = train_test_split(
-        ...     X / 16, y, random_state=0)
-        >>> clf = MLPGDClassifier(hidden_layer_sizes=(50,), max_iter=30,
-        ...                       random_state=0).fit(X_train, y_train)
-        >>> clf.score(X_test, y_test) > 0.9
-        True
-        >>> clf.predict_proba(X_test[:2]).shape
-        (2, 10)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skgd.neural_network import MLPGDClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
+    >>> clf = MLPGDClassifier(hidden_layer_sizes=(50,), max_iter=30,
+    ...                       random_state=0).fit(X_train, y_train)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+    >>> clf.predict_proba(X_test[:2]).shape
+    (2, 10)
     """
 
     _parameter_constraints = {
@@ -564,18 +575,19 @@ class MLPGDRegressor(MLPGD):
 
     Parameters
     ----------
-    loss : {"squared_error", "absolute_error", "huber"}, \
-            default="squared_error"
-{loss_doc}
-{model_doc}
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+        {loss_doc}
+
+    {model_doc}
+
     epsilon : float, default=0.1
         Threshold of the huber loss.
 
-{shared}
+    {shared}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -666,12 +678,13 @@ _MODEL_DOC = r"""
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is the linear model.
 
-    activation : {"relu", "leaky_relu", "tanh", "logistic", "identity"}, \
-            default="relu"
+    activation : str, default="relu"
+        One of "relu", "leaky_relu", "tanh", "logistic", "identity".
         Activation of the hidden layers.
 
-    init : {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", \
-            "zeros"} or None, default=None
+    init : str or None, default=None
+        One of "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+        "zeros".
         Weight initialisation: Glorot draws with variance
         :math:`2 / (n_{in} + n_{out})`, He with :math:`2 / n_{in}`. None
         picks He normal for the ReLU family and Glorot uniform otherwise.
@@ -703,7 +716,7 @@ _ATTRIBUTES_DOC = """\
     out_activation_ : {"identity", "logistic", "softmax"}
         Link from the raw output to the prediction.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when X has string feature names.
     n_iter_ : int
         Epochs run (over all calls for ``partial_fit``).
@@ -735,16 +748,13 @@ def _fill_doc(cls, loss_doc):
         n_iter_no_change=10,
         extra_random=" and the weight initialisation",
     )
-    parts = {
-        "{loss_doc}": loss_doc,
-        "{model_doc}": _MODEL_DOC,
-        "{shared}": shared,
-        "{attributes}": _ATTRIBUTES_DOC,
-    }
-    doc = cls.__doc__
-    for key, text in parts.items():
-        doc = doc.replace(key, text)
-    cls.__doc__ = doc
+    fill_doc(
+        cls,
+        loss_doc=loss_doc,
+        model_doc=_MODEL_DOC,
+        shared=shared,
+        attributes=_ATTRIBUTES_DOC,
+    )
 
 
 _fill_doc(MLPGD, _REGRESSION_LOSS_DOC + "\n" + _CLASSIFICATION_LOSS_DOC)

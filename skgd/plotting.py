@@ -375,11 +375,14 @@ class OptimizerPathDisplay:
         color = self.line_.get_color()
         (self.start_,) = ax.plot(*xy[0], marker="s", color=color, linestyle="none")
         (self.end_,) = ax.plot(*xy[-1], marker="*", markersize=12, color=color)
-        if coords.shape[1] == 1:
-            ax.set(xlabel="x", ylabel="f(x)")
-        else:
-            ax.set(xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
-        if any(line.get_label()[:1] not in ("", "_") for line in ax.get_lines()):
+        # label the axes with the landscape only, so that overlays (fun=None)
+        # keep labels the user set, and add a legend entry only for a label
+        if self.landscape is not None:
+            if coords.shape[1] == 1:
+                ax.set(xlabel="x", ylabel="f(x)")
+            else:
+                ax.set(xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+        if self.label:
             ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
         return self

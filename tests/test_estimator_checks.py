@@ -8,7 +8,7 @@ repeating a sample and weighting it cannot give the same iterates.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgd import GDClassifier, GDRegressor
+from skgd import MLPGD, GDClassifier, GDRegressor, MLPGDClassifier, MLPGDRegressor
 from skgd.optimizers import OPTIMIZER_NAMES
 from skgd.schedules import InverseTime
 
@@ -47,6 +47,67 @@ def _configurations(cls, losses):
         yield cls(loss=loss)
 
 
+# MLPs: small hidden layers keep the checks fast; learning rates per optimizer
+_MLP_OPTIMIZER_LR = {
+    "sgd": 0.05,
+    "momentum": 0.01,
+    "nesterov": 0.01,
+    "adagrad": 0.1,
+    "adadelta": 1.0,
+    "rmsprop": 0.01,
+    "adam": 0.01,
+    "adamw": 0.01,
+    "nadam": 0.01,
+    "amsgrad": 0.01,
+    "rprop": 0.01,
+}
+_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "logistic", "identity")
+_SMALL = {"hidden_layer_sizes": (10,), "learning_rate_init": 0.01}
+
+
+def _mlp_configurations():
+    yield MLPGD()
+    yield MLPGD(loss="log_loss")
+    yield MLPGD(loss="hinge", **_SMALL)
+    yield MLPGDClassifier()
+    yield MLPGDRegressor()
+    for name in OPTIMIZER_NAMES:
+        lr = _MLP_OPTIMIZER_LR[name]
+        yield MLPGDClassifier(
+            hidden_layer_sizes=(10,), optimizer=name, learning_rate_init=lr
+        )
+    for name in ("sgd", "nesterov", "rmsprop", "rprop"):
+        lr = _MLP_OPTIMIZER_LR[name]
+        yield MLPGDRegressor(
+            hidden_layer_sizes=(10,), optimizer=name, learning_rate_init=lr
+        )
+    for activation in _ACTIVATIONS:
+        # a slower rate: with the identity, the class-weight check's unscaled
+        # data makes Adam at 0.01 overshoot and the no-improvement rule stop
+        yield MLPGDClassifier(
+            hidden_layer_sizes=(10,), activation=activation, learning_rate_init=0.003
+        )
+    for activation in ("tanh", "logistic", "leaky_relu"):
+        yield MLPGDRegressor(**_SMALL, activation=activation)
+    for cls in (MLPGDClassifier, MLPGDRegressor):
+        yield cls(**_SMALL, batch_size=1, max_iter=5)
+        yield cls(**_SMALL, batch_size="full")
+        yield cls(**_SMALL, early_stopping=True)
+    yield MLPGDClassifier(**_SMALL, loss="hinge", init="glorot_normal")
+    yield MLPGDRegressor(**_SMALL, loss="huber", epsilon=1.0)
+    yield MLPGDRegressor(**_SMALL, loss="absolute_error", init="he_uniform")
+    yield MLPGDClassifier(
+        hidden_layer_sizes=(10, 10), penalty="elasticnet", alpha=1e-3, max_grad_norm=1.0
+    )
+    yield MLPGDRegressor(
+        hidden_layer_sizes=(10, 10), penalty="l1", alpha=1e-3, learning_rate="adaptive"
+    )
+    yield MLPGDClassifier(hidden_layer_sizes=(), learning_rate_init=0.01)
+    yield MLPGDRegressor(
+        hidden_layer_sizes=(), init="zeros", penalty=None, learning_rate_init=0.01
+    )
+
+
 ESTIMATORS = [
     *_configurations(
         GDRegressor,
@@ -61,6 +122,7 @@ ESTIMATORS = [
     *_configurations(GDClassifier, ["hinge", "squared_hinge", "modified_huber"]),
     # the classic perceptron; full-batch steps on its piecewise-linear loss cycle
     GDClassifier(loss="perceptron", optimizer="sgd", batch_size=1),
+    *_mlp_configurations(),
 ]
 
 _SAMPLE_WEIGHT_CHECKS = (

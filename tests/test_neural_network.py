@@ -1,10 +1,7 @@
 """MLPGD, MLPGDClassifier, MLPGDRegressor: API, task switching, parity, accuracy.
 
-scikit-learn's estimator checks run over default and non-default
-configurations with no expected failure, except the two sample-weight
-equivalence checks in *stochastic* configurations (mini-batches smaller than
-the checks' 15 samples, or a random validation split), where the order of
-updates depends on the rows, so weights and repetitions cannot agree.
+scikit-learn's estimator checks for the MLPs run with the linear models' in
+tests/test_estimator_checks.py.
 """
 
 import inspect
@@ -24,103 +21,9 @@ from sklearn.datasets import (
 from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgd.linear_model import GDClassifier, GDRegressor
 from skgd.neural_network import MLPGD, MLPGDClassifier, MLPGDRegressor
-from skgd.optimizers import OPTIMIZER_NAMES
-
-# --- scikit-learn's estimator checks -------------------------------------------
-
-# learning rates that suit each optimizer on the checks' small data sets
-_OPTIMIZER_LR = {
-    "sgd": 0.05,
-    "momentum": 0.01,
-    "nesterov": 0.01,
-    "adagrad": 0.1,
-    "adadelta": 1.0,
-    "rmsprop": 0.01,
-    "adam": 0.01,
-    "adamw": 0.01,
-    "nadam": 0.01,
-    "amsgrad": 0.01,
-    "rprop": 0.01,
-}
-_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "logistic", "identity")
-_SMALL = {"hidden_layer_sizes": (10,), "learning_rate_init": 0.01}
-
-
-def _configurations():
-    yield MLPGD()
-    yield MLPGD(loss="log_loss")
-    yield MLPGD(loss="hinge", **_SMALL)
-    yield MLPGDClassifier()
-    yield MLPGDRegressor()
-    for name in OPTIMIZER_NAMES:
-        lr = _OPTIMIZER_LR[name]
-        yield MLPGDClassifier(
-            hidden_layer_sizes=(10,), optimizer=name, learning_rate_init=lr
-        )
-    for name in ("sgd", "nesterov", "rmsprop", "rprop"):
-        lr = _OPTIMIZER_LR[name]
-        yield MLPGDRegressor(
-            hidden_layer_sizes=(10,), optimizer=name, learning_rate_init=lr
-        )
-    for activation in _ACTIVATIONS:
-        # a slower rate: with the identity, the class-weight check's unscaled
-        # data makes Adam at 0.01 overshoot and the no-improvement rule stop
-        yield MLPGDClassifier(
-            hidden_layer_sizes=(10,), activation=activation, learning_rate_init=0.003
-        )
-    for activation in ("tanh", "logistic", "leaky_relu"):
-        yield MLPGDRegressor(**_SMALL, activation=activation)
-    for cls in (MLPGDClassifier, MLPGDRegressor):
-        yield cls(**_SMALL, batch_size=1, max_iter=5)
-        yield cls(**_SMALL, batch_size="full")
-        yield cls(**_SMALL, early_stopping=True)
-    yield MLPGDClassifier(**_SMALL, loss="hinge", init="glorot_normal")
-    yield MLPGDRegressor(**_SMALL, loss="huber", epsilon=1.0)
-    yield MLPGDRegressor(**_SMALL, loss="absolute_error", init="he_uniform")
-    yield MLPGDClassifier(
-        hidden_layer_sizes=(10, 10), penalty="elasticnet", alpha=1e-3, max_grad_norm=1.0
-    )
-    yield MLPGDRegressor(
-        hidden_layer_sizes=(10, 10), penalty="l1", alpha=1e-3, learning_rate="adaptive"
-    )
-    yield MLPGDClassifier(hidden_layer_sizes=(), learning_rate_init=0.01)
-    yield MLPGDRegressor(
-        hidden_layer_sizes=(), init="zeros", penalty=None, learning_rate_init=0.01
-    )
-
-
-ESTIMATORS = list(_configurations())
-
-_SAMPLE_WEIGHT_CHECKS = (
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_sample_weight_equivalence_on_sparse_data",
-)
-
-
-def _is_stochastic(estimator):
-    batch_size = estimator.batch_size
-    minibatch = isinstance(batch_size, int) and batch_size < 15  # checks' n_samples
-    return minibatch or estimator.early_stopping
-
-
-def expected_failed_checks(estimator):
-    if not _is_stochastic(estimator):
-        return {}
-    reason = (
-        "stochastic configuration: mini-batches or a random validation split "
-        "depend on the rows, so weights and repetitions cannot agree"
-    )
-    return dict.fromkeys(_SAMPLE_WEIGHT_CHECKS, reason)
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
-
 
 # --- data ---------------------------------------------------------------------
 
