@@ -78,8 +78,24 @@ class _LinearGD(BaseGD):
     def _epsilon(self):
         return getattr(self, "epsilon", 0.1)
 
-    def _fit_linear(self, X, y, coef_init, intercept_init, sample_weight, val_inputs):
+    def fit(
+        self,
+        X,
+        y,
+        coef_init=None,
+        intercept_init=None,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model by gradient descent over ``max_iter`` epochs at most.
+
+        {fit_doc}
+        """
         init = {"coef_init": coef_init, "intercept_init": intercept_init}
+        val_inputs = (X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, val_inputs, init)
 
     def __sklearn_tags__(self):
@@ -93,10 +109,11 @@ _FIT_DOC = """
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data (float32 input trains in float32).
-        y : array-like of shape ({y_shape})
-            Target values.
-        coef_init : ndarray of shape ({coef_shape}), default=None
-            Initial coefficients (zeros when None).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values: class labels for GDClassifier, one or several
+            targets for GDRegressor.
+        coef_init : ndarray of shape (n_outputs, n_features), default=None
+            Initial coefficients, shaped like ``coef_`` (zeros when None).
         intercept_init : ndarray, default=None
             Initial intercept (zeros when None).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -256,31 +273,6 @@ class GDRegressor(RegressorMixin, _LinearGD):
         coef, intercept = self._linear_params(params)
         self.coef_ = coef[0] if info["y_ndim"] == 1 else coef
         self.intercept_ = intercept
-
-    def fit(
-        self,
-        X,
-        y,
-        coef_init=None,
-        intercept_init=None,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model by gradient descent over ``max_iter`` epochs at most.
-
-        {fit_doc}
-        """
-        return self._fit_linear(
-            X,
-            y,
-            coef_init,
-            intercept_init,
-            sample_weight,
-            (X_val, y_val, sample_weight_val),
-        )
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
@@ -474,31 +466,6 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         self.classes_ = info["classes"]
         self.coef_, self.intercept_ = self._linear_params(params)
 
-    def fit(
-        self,
-        X,
-        y,
-        coef_init=None,
-        intercept_init=None,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model by gradient descent over ``max_iter`` epochs at most.
-
-        {fit_doc}
-        """
-        return self._fit_linear(
-            X,
-            y,
-            coef_init,
-            intercept_init,
-            sample_weight,
-            (X_val, y_val, sample_weight_val),
-        )
-
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -684,14 +651,7 @@ def _decode(raw, info):
     return classes[np.argmax(raw, axis=1)]
 
 
-_REG_FIT = _FIT_DOC.replace(
-    "({y_shape})", "(n_samples,) or (n_samples, n_targets)"
-).replace("({coef_shape})", "(n_features,) or (n_targets, n_features)")
-_CLF_FIT = _FIT_DOC.replace("({y_shape})", "(n_samples,)").replace(
-    "({coef_shape})", "(n_classes, n_features)"
-)
 _LINEAR_SHARED = shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
 fill_doc(GDRegressor, shared=_LINEAR_SHARED)
 fill_doc(GDClassifier, shared=_LINEAR_SHARED)
-fill_doc(GDRegressor.fit, fit_doc=_REG_FIT)
-fill_doc(GDClassifier.fit, fit_doc=_CLF_FIT)
+fill_doc(_LinearGD.fit, fit_doc=_FIT_DOC)
