@@ -6,7 +6,6 @@ linear model without intercept stores ``[W_0]`` only.
 """
 
 import numpy as np
-from sklearn.utils.extmath import safe_sparse_dot
 
 # activation name -> (function, derivative expressed through the activation's
 # *output*, which is what the forward pass keeps)
@@ -134,7 +133,8 @@ class Network:
         outputs = []
         a = X
         for i in range(self.n_layers):
-            z = safe_sparse_dot(a, params[self._stride * i])
+            # X may be scipy-sparse: its product with a dense array is dense
+            z = a @ params[self._stride * i]
             if self.fit_intercept:
                 z += params[self._stride * i + 1]
             if i < self.n_layers - 1:
@@ -154,7 +154,7 @@ class Network:
         for i in range(self.n_layers - 1, -1, -1):
             a_prev = X if i == 0 else outputs[i - 1]
             w_idx = self._stride * i
-            grads[w_idx] = safe_sparse_dot(a_prev.T, delta, dense_output=True)
+            grads[w_idx] = np.asarray(a_prev.T @ delta)
             if self.fit_intercept:
                 grads[w_idx + 1] = delta.sum(axis=0)
             if i > 0:
