@@ -40,13 +40,18 @@ class Objective:
 
     def penalty_value(self, params):
         """Value of the penalty term at ``params``."""
-        if not self.alpha:
-            return 0.0
+        l1, l2 = self._coefficients()
         value = 0.0
         for W in self.network.weights(params):
-            value += self.l1_ratio * np.abs(W).sum()
-            value += 0.5 * (1 - self.l1_ratio) * float(np.vdot(W, W))
-        return self.alpha * float(value)
+            if l1:
+                value += l1 * float(np.abs(W).sum())
+            if l2:
+                value += 0.5 * l2 * float(np.vdot(W, W))
+        return value
+
+    def _coefficients(self):
+        """(L1, L2) coefficients of the penalty."""
+        return self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
 
     def value_and_grad(self, params, X, Y, sample_weight, total_weight=None):
         """Objective value and gradients (a new list, one array per parameter).
@@ -61,10 +66,8 @@ class Objective:
         grads = self.network.backward(params, X, outputs, delta)
         if self.alpha:
             value += self.penalty_value(params)
-            stride = self.network._stride
-            l1 = self.alpha * self.l1_ratio
-            l2 = self.alpha * (1 - self.l1_ratio)
-            for i in range(0, len(params), stride):
+            l1, l2 = self._coefficients()
+            for i in range(0, len(params), self.network._stride):
                 W = params[i]
                 if l2:
                     grads[i] += l2 * W
