@@ -269,7 +269,26 @@ class BaseGD(BaseEstimator):
         return {}
 
     def _fit(self, X, y, sample_weight, val_inputs, init):
+        # validate_data records n_features_in_ and feature_names_in_ on self
+        # first; a fit that fails afterwards puts the previous ones back
+        saved = {
+            name: vars(self)[name]
+            for name in ("n_features_in_", "feature_names_in_")
+            if name in vars(self)
+        }
+        try:
+            return self._fit_checked(X, y, sample_weight, val_inputs, init)
+        except Exception:
+            for name in ("n_features_in_", "feature_names_in_"):
+                vars(self).pop(name, None)
+            vars(self).update(saved)
+            raise
+
+    def _fit_checked(self, X, y, sample_weight, val_inputs, init):
         optimizer, schedule = self._validate_hyperparameters()
+        X_val, y_val, sample_weight_val = val_inputs
+        if X_val is None and (y_val is not None or sample_weight_val is not None):
+            raise ValueError("y_val and sample_weight_val are given without X_val.")
         X, y, sample_weight = self._validate_X_y(
             X, y, sample_weight, reset=True, **self._target_kwargs()
         )
@@ -277,7 +296,8 @@ class BaseGD(BaseEstimator):
         Y = Y.astype(X.dtype, copy=False)
         sample_weight = self._weight_samples(sample_weight, y, info)
         rng = check_random_state(self.random_state)
-        if self.warm_start and hasattr(self, "_state"):
+        explicit_init = any(v is not None for v in init.values())
+        if self.warm_start and hasattr(self, "_state") and not explicit_init:
             self._check_warm_start_compatible(info)
             network = self._network
             params = [p.astype(X.dtype, copy=True) for p in self._state.params]
@@ -312,10 +332,9 @@ class BaseGD(BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         first = not hasattr(self, "_state")
-        if first:
-            optimizer, schedule = self._validate_hyperparameters()
-        else:
-            optimizer, schedule = self.optimizer_, self.schedule_
+        # validated on every call, so that set_params between calls is
+        # checked and takes effect like the other hyper-parameters
+        optimizer, schedule = self._validate_hyperparameters()
         X, y, sample_weight = self._validate_X_y(
             X, y, sample_weight, reset=first, **self._target_kwargs()
         )
@@ -333,6 +352,7 @@ class BaseGD(BaseEstimator):
         else:
             network = self._network
             state = _copy_state(self._state)
+            _carry_over(state, self.optimizer_, optimizer, self.schedule_, schedule)
         config = self._config(early_stopping=False)
         config.tol = None
         objective = self._objective(network, info)
@@ -373,6 +393,15 @@ class BaseGD(BaseEstimator):
         if X.dtype != params[0].dtype:
             X = X.astype(params[0].dtype)
         return self._network.raw_output(params, X)
+
+
+def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule):
+    """Keep the optimizer's and schedule's state unless their kind changed."""
+    if type(optimizer) is not type(old_optimizer):
+        state.optimizer_state = optimizer.init_state(state.params)
+    if type(schedule) is not type(old_schedule):
+        progress = {k: state.schedule_state[k] for k in ("epoch", "step", "max_iter")}
+        state.schedule_state = {**progress, **schedule.init_state()}
 
 
 def _copy_state(state):

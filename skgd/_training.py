@@ -109,6 +109,9 @@ class TrainingState:
     best_validation_score: float = -np.inf
     no_improvement_count: int = 0
     best_params: list | None = None
+    weight_sum: float = 0.0
+    weight_count: int = 0
+    first_batch_loss: float | None = None
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -148,7 +151,13 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
     X, Y, sample_weight = data
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(config.batch_size, n_samples)
-    mean_weight = float(sample_weight.mean())
+    # the mean weight of everything trained on so far (one data set for fit,
+    # the whole stream for partial_fit), so that weights keep their meaning
+    # from one chunk to the next
+    state.weight_sum += float(sample_weight.sum())
+    state.weight_count += n_samples
+    mean_weight = state.weight_sum / state.weight_count
+    state.first_batch_loss = None
     total, total_weight = 0.0, 0.0
     for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
         sw = sample_weight[rows]
@@ -168,6 +177,8 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
         optimizer.update(state.params, grads, state.optimizer_state, lr)
         state.schedule_state["step"] += 1
+        if state.first_batch_loss is None:
+            state.first_batch_loss = value
         total += value * len(sw)
         total_weight += len(sw)
     state.t += n_samples
@@ -184,6 +195,10 @@ def _recover_from_divergence(state, optimizer, epoch, reason):
     state.params = _copy(state.best_params)
     # moment estimates built on exploding gradients would poison later updates
     state.optimizer_state = optimizer.init_state(state.params)
+    _warn_divergence(epoch, reason)
+
+
+def _warn_divergence(epoch, reason):
     warnings.warn(
         f"Training diverged at epoch {epoch}: {reason}. Training stopped and the "
         "parameters with the best monitored loss were restored. Lower "
@@ -192,9 +207,39 @@ def _recover_from_divergence(state, optimizer, epoch, reason):
     )
 
 
-# a fit whose epoch loss ends this many times above its first epoch's loss
-# has diverged even if every number stayed finite
+# Loss growth that means divergence although every number stayed finite:
+# an epoch loss this many times above the first epoch's, ...
 _GROWTH_FACTOR = 10.0
+# ... or a final streak of rising epoch losses ending this far above the best
+_RISING_FACTOR = 1.5
+# partial_fit: a chunk's mean loss this many times above both its first
+# batch's loss and the best chunk loss of the stream
+_CHUNK_GROWTH_FACTOR = 1e3
+
+
+def _growth(state, config, first_loss, n_epochs):
+    """Why the loss curve shows divergence, or None."""
+    curve = state.loss_curve
+    loss = curve[-1]
+    if n_epochs == 1:  # partial_fit: one epoch per call
+        if state.first_batch_loss is None or len(curve) < 2:
+            return None
+        reference = max(state.first_batch_loss, state.best_loss)
+        if loss > _CHUNK_GROWTH_FACTOR * reference:
+            return f"the loss of this chunk grew to {loss:.4g}"
+        return None
+    if loss > _GROWTH_FACTOR * first_loss:
+        return f"the training loss grew from {first_loss:.4g} to {loss:.4g}"
+    streak = curve[-(config.n_iter_no_change + 1) :]
+    rising = len(streak) > 2 and all(
+        a < b for a, b in zip(streak, streak[1:], strict=False)
+    )
+    if rising and loss > _RISING_FACTOR * state.best_loss + (config.tol or 0.0):
+        return (
+            f"the training loss rose for {len(streak) - 1} epochs in a row, to "
+            f"{loss:.4g} from a best of {state.best_loss:.4g}"
+        )
+    return None
 
 
 def _track_progress(state, loss, validation, config, start_params):
@@ -255,6 +300,11 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     """
     if state.best_params is None:
         state.best_params = _copy(state.params)
+        if config.early_stopping:
+            # the starting point competes too, should every epoch be worse
+            val_loss, val_score = score(state.params)
+            state.best_validation_loss = val_loss
+            state.best_validation_score = val_score
     first_loss = None
     stopped = False
     for _ in range(n_epochs):
@@ -282,15 +332,15 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
         if _track_progress(state, loss, validation, config, start_params):
             stopped = True
             break
+    reason = _growth(state, config, first_loss, n_epochs)
+    if reason is not None:
+        if not config.early_stopping:
+            # the parameters of the best training loss, measured at the start
+            # of their epoch, replace the grown ones
+            _recover_from_divergence(state, optimizer, state.n_iter, reason)
+            return True
+        _warn_divergence(state.n_iter, reason)
     if config.early_stopping:
         # early stopping ends with the weights of the best validation loss
         state.params = _copy(state.best_params)
-    elif n_epochs > 1 and loss > _GROWTH_FACTOR * first_loss:
-        _recover_from_divergence(
-            state,
-            optimizer,
-            state.n_iter,
-            f"the training loss grew from {first_loss:.4g} to {loss:.4g}",
-        )
-        return True
     return stopped

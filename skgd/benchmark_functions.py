@@ -160,9 +160,9 @@ def rosenbrock(theta, a=1.0, b=100.0):
         f(\theta) = \sum_{i=1}^{n-1}
             b\,(\theta_{i+1} - \theta_i^2)^2 + (a - \theta_i)^2
 
-    (``scipy.optimize.rosen`` for the defaults). Its minimum is 0 at
-    :math:`\theta = (a, a^2, \dots)` (all ones for the defaults), at the end
-    of a long, curved, flat-bottomed valley.
+    (``scipy.optimize.rosen`` for the defaults). With ``a = 1`` (or in two
+    dimensions) its minimum is 0 at :math:`\theta = (a, a^2)` -- all ones for
+    the defaults -- at the end of a long, curved, flat-bottomed valley.
 
     Parameters
     ----------

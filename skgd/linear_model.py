@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -60,10 +60,21 @@ class _LinearGD(BaseGD):
         return network, params
 
     def _check_warm_start_compatible(self, info):
+        W = self._state.params[0]
+        problems = []
         if info["n_outputs"] != self._info["n_outputs"]:
+            problems.append("the number of outputs (classes or targets) changed")
+        if W.shape[0] != self.n_features_in_:
+            problems.append(
+                f"X has {self.n_features_in_} features, the previous fit {W.shape[0]}"
+            )
+        if self._network.fit_intercept != self.fit_intercept:
+            problems.append("fit_intercept changed")
+        if problems:
             raise ValueError(
-                "warm_start=True cannot reuse the previous coefficients: the "
-                "number of outputs (classes or targets) changed."
+                "warm_start=True cannot reuse the previous coefficients: "
+                + "; ".join(problems)
+                + ". Set warm_start=False to start afresh."
             )
 
     def _linear_params(self, params):
@@ -134,85 +145,87 @@ _FIT_DOC = """
 class GDRegressor(RegressorMixin, _LinearGD):
     r"""Linear regression trained by (stochastic) gradient descent.
 
-        Minimises the weighted mean of ``loss`` over the training samples plus the
-        penalty on the coefficients (never on the intercept):
-        :math:`\frac{1}{\sum_i s_i}\sum_i s_i L(y_i, x_i^\top w + b) + \alpha R(w)`
-        with :math:`R(w) = \frac{1-\rho}{2}\|w\|_2^2 + \rho\|w\|_1` (``l1_ratio``
-        :math:`\rho`; 0 for "l2", 1 for "l1"). For multi-output targets the
-        losses of the outputs are summed.
+    Minimises the weighted mean of ``loss`` over the training samples plus the
+    penalty on the coefficients (never on the intercept):
+    :math:`\frac{1}{\sum_i s_i}\sum_i s_i L(y_i, x_i^\top w + b) + \alpha R(w)`
+    with :math:`R(w) = \frac{1-\rho}{2}\|w\|_2^2 + \rho\|w\|_1` (``l1_ratio``
+    :math:`\rho`; 0 for "l2", 1 for "l1"). For multi-output targets the
+    losses of the outputs are summed.
 
-        Parameters
-        ----------
-        loss : str, default="squared_error"
-            One of "squared_error", "huber", "epsilon_insensitive",
-            "squared_epsilon_insensitive", "absolute_error".
-            ``squared_error`` is :math:`\frac12(y-\hat y)^2`.
+    Parameters
+    ----------
+    loss : str, default="squared_error"
+        One of "squared_error", "huber", "epsilon_insensitive",
+        "squared_epsilon_insensitive", "absolute_error".
+        ``squared_error`` is :math:`\frac12(y-\hat y)^2`.
 
-        penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
-            Regularisation term.
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        Regularisation term. The L1 part enters the gradient as its
+        subgradient :math:`\alpha\rho\,\mathrm{sign}(w)`: weights become
+        small but not exactly zero (no truncation as in scikit-learn's SGD).
 
-        alpha : float, default=1e-4
-            Penalty strength.
+    alpha : float, default=1e-4
+        Penalty strength.
 
-        l1_ratio : float, default=0.15
-            Elastic-net mixing (used with ``penalty="elasticnet"``).
+    l1_ratio : float, default=0.15
+        Elastic-net mixing (used with ``penalty="elasticnet"``).
 
-        fit_intercept : bool, default=True
-            Whether to learn an intercept.
+    fit_intercept : bool, default=True
+        Whether to learn an intercept.
 
-        epsilon : float, default=0.1
-            Threshold of the huber and epsilon-insensitive losses.
+    epsilon : float, default=0.1
+        Threshold of the huber and epsilon-insensitive losses.
 
     {shared}
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        intercept_ : ndarray of shape (1,) or (n_targets,)
-        n_features_in_ : int
-        feature_names_in_ : ndarray of shape (`n_features_in_`,)
-            Defined only when X has string feature names.
-        n_iter_ : int
-            Epochs run (over all calls for ``partial_fit``).
-        t_ : int
-            Training samples seen.
-        loss_curve_ : list of float
-            Mean training objective per epoch.
-        best_loss_ : float or None
-            Lowest training loss (None with early stopping).
-        validation_scores_ : list of float or None
-            R^2 on the validation data per epoch (early stopping only).
-        validation_loss_curve_ : list of float or None
-            Mean loss on the validation data per epoch, the quantity early
-            stopping monitors (early stopping only).
-        best_validation_score_ : float or None
-            Validation R^2 of the restored (lowest validation loss) epoch.
-        optimizer_ : Optimizer
-            The resolved optimizer object.
-        schedule_ : Schedule
-            The resolved learning-rate schedule object.
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : ndarray of shape (1,) or (n_targets,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Defined only when X has string feature names.
+    n_iter_ : int
+        Epochs run (over all calls for ``partial_fit``).
+    t_ : int
+        Training samples seen.
+    loss_curve_ : list of float
+        Mean training objective per epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        R^2 on the validation data per epoch (early stopping only).
+    validation_loss_curve_ : list of float or None
+        Mean loss on the validation data per epoch, the quantity early
+        stopping monitors (early stopping only).
+    best_validation_score_ : float or None
+        Validation R^2 of the restored (lowest validation loss) epoch.
+    optimizer_ : Optimizer
+        The resolved optimizer object.
+    schedule_ : Schedule
+        The resolved learning-rate schedule object.
 
-        See Also
-        --------
-        GDClassifier : The classifier counterpart.
-        sklearn.linear_model.SGDRegressor : scikit-learn's per-sample SGD.
+    See Also
+    --------
+    GDClassifier : The classifier counterpart.
+    sklearn.linear_model.SGDRegressor : scikit-learn's per-sample SGD.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_regression
-        >>> from skgd import GDRegressor
-        >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
-        >>> reg = GDRegressor(optimizer="adam", learning_rate_init=0.1,
-        ...                   random_state=0).fit(X, y)
-        >>> round(reg.score(X, y), 3)
-        1.0
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skgd import GDRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = GDRegressor(optimizer="adam", learning_rate_init=0.1,
+    ...                   random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 3)
+    1.0
     """
 
     _parameter_constraints = {
         **BaseGD._parameter_constraints,
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
         "fit_intercept": ["boolean"],
-        "epsilon": [Real],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -316,80 +329,81 @@ class GDRegressor(RegressorMixin, _LinearGD):
 class GDClassifier(ClassifierMixin, _LinearGD):
     r"""Linear classifier trained by (stochastic) gradient descent.
 
-        Minimises the weighted mean loss over the training samples plus
-        :math:`\alpha R(w)` (see :class:`GDRegressor`). With two classes one
-        score :math:`s = x^\top w + b` is learned; with :math:`K > 2` classes one
-        score per class, trained jointly:
+    Minimises the weighted mean loss over the training samples plus
+    :math:`\alpha R(w)` (see :class:`GDRegressor`). With two classes one
+    score :math:`s = x^\top w + b` is learned; with :math:`K > 2` classes one
+    score per class, trained jointly:
 
-        - ``log_loss``: sigmoid cross-entropy for two classes, softmax
-          (multinomial) cross-entropy for more -- not one-vs-rest;
-        - ``hinge``: :math:`\max(0, 1 - y s)`; multiclass Weston-Watkins
-          :math:`\sum_{j \ne y} \max(0, s_j - s_y + 1)`;
-        - ``squared_hinge``, ``modified_huber``, ``perceptron``: the same margin
-          functions as scikit-learn's SGD, applied to the margin :math:`y s` for
-          two classes and summed over the pairwise margins :math:`s_y - s_j` for
-          more (the Weston-Watkins construction).
+    - ``log_loss``: sigmoid cross-entropy for two classes, softmax
+      (multinomial) cross-entropy for more -- not one-vs-rest;
+    - ``hinge``: :math:`\max(0, 1 - y s)`; multiclass Weston-Watkins
+      :math:`\sum_{j \ne y} \max(0, s_j - s_y + 1)`;
+    - ``squared_hinge``, ``modified_huber``, ``perceptron``: the same margin
+      functions as scikit-learn's SGD, applied to the margin :math:`y s` for
+      two classes and summed over the pairwise margins :math:`s_y - s_j` for
+      more (the Weston-Watkins construction).
 
-        Parameters
-        ----------
-        loss : str, default="log_loss"
-            One of "log_loss", "hinge", "squared_hinge", "modified_huber",
-            "perceptron". ``predict_proba`` is available for ``log_loss``.
+    Parameters
+    ----------
+    loss : str, default="log_loss"
+        One of "log_loss", "hinge", "squared_hinge", "modified_huber",
+        "perceptron". ``predict_proba`` is available for ``log_loss``.
 
-        penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        Regularisation term (see :class:`GDRegressor`).
 
-        alpha : float, default=1e-4
+    alpha : float, default=1e-4
 
-        l1_ratio : float, default=0.15
+    l1_ratio : float, default=0.15
 
-        fit_intercept : bool, default=True
+    fit_intercept : bool, default=True
 
-        class_weight : dict, "balanced" or None, default=None
-            Weights multiplying the sample weights of each class; "balanced" uses
-            ``n_samples / (n_classes * bincount(y))``, with counts weighted by
-            ``sample_weight`` when given (not available with ``partial_fit``,
-            whose stream's class frequencies are unknown).
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class; "balanced" uses
+        ``n_samples / (n_classes * bincount(y))``, with counts weighted by
+        ``sample_weight`` when given (not available with ``partial_fit``,
+        whose stream's class frequencies are unknown).
 
     {shared}
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-        coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        intercept_ : ndarray of shape (1,) or (n_classes,)
-        n_features_in_ : int
-        feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        n_iter_ : int
-        t_ : int
-        loss_curve_ : list of float
-        best_loss_ : float or None
-        validation_scores_ : list of float or None
-            Accuracy on the validation data per epoch (early stopping only).
-        validation_loss_curve_ : list of float or None
-            Mean loss on the validation data per epoch, the quantity early
-            stopping monitors (early stopping only).
-        best_validation_score_ : float or None
-            Validation accuracy of the restored (lowest validation loss) epoch.
-        optimizer_ : Optimizer
-        schedule_ : Schedule
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    n_iter_ : int
+    t_ : int
+    loss_curve_ : list of float
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Accuracy on the validation data per epoch (early stopping only).
+    validation_loss_curve_ : list of float or None
+        Mean loss on the validation data per epoch, the quantity early
+        stopping monitors (early stopping only).
+    best_validation_score_ : float or None
+        Validation accuracy of the restored (lowest validation loss) epoch.
+    optimizer_ : Optimizer
+    schedule_ : Schedule
 
-        See Also
-        --------
-        GDRegressor : The regression counterpart.
-        sklearn.linear_model.SGDClassifier : scikit-learn's per-sample SGD.
+    See Also
+    --------
+    GDRegressor : The regression counterpart.
+    sklearn.linear_model.SGDClassifier : scikit-learn's per-sample SGD.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn.pipeline import make_pipeline
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skgd import GDClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = make_pipeline(StandardScaler(), GDClassifier(random_state=0))
-        >>> clf.fit(X, y).score(X, y) > 0.95
-        True
-        >>> clf.predict_proba(X[:1]).shape
-        (1, 3)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skgd import GDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), GDClassifier(random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
     """
 
     _parameter_constraints = {

@@ -413,10 +413,14 @@ class Plateau(Schedule):
         \alpha = \max\left(\alpha_0 s, \min(\alpha_{\min}, \alpha_0)\right)
 
     so reductions stop at ``min_lr`` and never raise a rate that started below
-    it. The defaults reproduce scikit-learn's ``MLPClassifier`` adaptive rule
-    (count ``> 2``, i.e. three bad epochs in a row, then divide by 5), except
-    that a loss exactly :math:`\tau` below the best counts as bad here. A NaN
-    loss counts as bad.
+    it. The rule of scikit-learn's ``"adaptive"`` learning rate (divide by 5
+    once the loss has failed to improve by ``tol`` for more than
+    ``n_iter_no_change`` epochs in ``MLPClassifier``) is
+    ``Plateau(factor=0.2, patience=n_iter_no_change, threshold=tol)``, except
+    that a loss exactly :math:`\tau` below the best counts as bad here. The
+    default ``patience=2`` reacts sooner, so that the rate is lowered before
+    the estimators' ``n_iter_no_change`` rule (5 or 10 epochs) ends training.
+    A NaN loss counts as bad.
 
     Parameters
     ----------

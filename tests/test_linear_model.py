@@ -439,3 +439,111 @@ def test_full_batch_integer_weights_equal_repetitions(repeats):
         np.repeat(X, repeats, axis=0), np.repeat(y, repeats)
     )
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9, atol=1e-12)
+
+
+# --- divergence that stays finite, weights in streams, set_params, warm start ---
+
+
+def _divergence_messages(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if issubclass(w.category, DivergenceWarning)]
+
+
+def test_slow_finite_divergence_is_reported_and_best_weights_restored(diabetes):
+    X, y = diabetes
+    # above the stability limit 2 / 4.02 the loss grows slowly, staying finite
+    reg = GDRegressor(
+        optimizer="sgd", learning_rate_init=0.58, batch_size="full", penalty=None
+    )
+    messages = _divergence_messages(lambda: reg.fit(X, y))
+    assert messages and "rose" in messages[0]
+    # the restored weights are the best ones (here the zero start, R^2 = 0),
+    # not the grown ones (R^2 about -9)
+    assert reg.score(X, y) >= 0.0
+    stable = GDRegressor(
+        optimizer="sgd", learning_rate_init=0.4, batch_size="full", penalty=None
+    )
+    assert not _divergence_messages(lambda: stable.fit(X, y))
+
+
+def test_divergence_is_reported_with_early_stopping():
+    X, y = make_regression(300, 5, noise=5, random_state=0)
+    reg = GDRegressor(
+        optimizer="sgd", learning_rate_init=1e3, early_stopping=True, random_state=0
+    )
+    assert _divergence_messages(lambda: reg.fit(X, y))
+    # the starting point (zero weights) beats every diverged epoch
+    assert reg.score(X, y) == pytest.approx(0.0, abs=1e-3)
+
+
+def test_exploding_partial_fit_chunk_is_reported_and_undone():
+    X, y = make_regression(2000, 5, noise=1, random_state=0)
+    reg = GDRegressor(optimizer="sgd", learning_rate_init=0.01, batch_size=10)
+    for start in range(0, 2000, 100):
+        reg.partial_fit(X[start : start + 100], y[start : start + 100])
+    before = reg.score(X, y)
+    reg.set_params(learning_rate_init=1e4)
+    assert _divergence_messages(lambda: reg.partial_fit(X[:100], y[:100]))
+    assert reg.score(X, y) > before - 0.05
+
+
+def test_partial_fit_weights_keep_their_meaning_across_chunks():
+    X, y = make_regression(400, 5, noise=10, random_state=0)
+    chunks = np.array_split(np.arange(400), 4)
+    light = GDRegressor(optimizer="sgd", batch_size=10, random_state=0)
+    heavy = GDRegressor(optimizer="sgd", batch_size=10, random_state=0)
+    for k, rows in enumerate(chunks):
+        light.partial_fit(X[rows], y[rows])
+        # the last chunk weighs 50 times the others in the heavy stream
+        sw = np.full(len(rows), 50.0 if k == 3 else 1.0)
+        heavy.partial_fit(X[rows], y[rows], sample_weight=sw)
+    assert not np.allclose(light.coef_, heavy.coef_)
+
+
+def test_partial_fit_validates_parameters_on_every_call(iris):
+    X, y = iris
+    clf = GDClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="alpha"):
+        clf.set_params(alpha=-1.0).partial_fit(X, y)
+    clf.set_params(alpha=1e-4, optimizer=Adam(beta1=0.5)).partial_fit(X, y)
+    assert clf.optimizer_.beta1 == 0.5
+
+
+def test_warm_start_rejects_incompatible_refits_and_keeps_the_model(diabetes):
+    X, y = diabetes
+    reg = GDRegressor(warm_start=True, max_iter=2).fit(X, y)
+    coef = reg.coef_.copy()
+    with pytest.raises(ValueError, match="features"):
+        reg.fit(X[:, :3], y)
+    assert reg.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(reg.predict(X), X @ coef + reg.intercept_)
+    with pytest.raises(ValueError, match="fit_intercept"):
+        reg.set_params(fit_intercept=False).fit(X, y)
+
+
+def test_explicit_coef_init_wins_over_warm_start(diabetes):
+    X, y = diabetes
+    reg = GDRegressor(warm_start=True, max_iter=1, learning_rate_init=1e-9).fit(X, y)
+    reg.fit(X, y, coef_init=np.full(X.shape[1], 3.0))
+    np.testing.assert_allclose(reg.coef_, 3.0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"y_val": np.zeros(5)}, "without X_val"),
+        ({"X_val": np.zeros((5, 4))}, "together"),
+    ],
+)
+def test_validation_inputs_must_come_together(iris, kwargs, match):
+    X, y = iris
+    with pytest.raises(ValueError, match=match):
+        GDClassifier().fit(X, y, **kwargs)
+
+
+def test_negative_epsilon_is_rejected(diabetes):
+    X, y = diabetes
+    with pytest.raises(ValueError, match="epsilon"):
+        GDRegressor(loss="huber", epsilon=-1.0).fit(X, y)

@@ -330,8 +330,7 @@ def test_plateau_reduces_after_patience_plus_one_bad_epochs(patience):
     assert rates == [0.5] * patience + [0.25]
 
 
-def test_plateau_default_matches_sklearn_mlp_adaptive():
-    # sklearn MLP: `_no_improvement_count > 2` divides the rate by 5
+def test_plateau_default_divides_by_five_after_three_bad_epochs():
     schedule = resolve_schedule("adaptive")
     state = _state(schedule)
     rates = _observe_all(schedule, state, [1.0, 1.0, 1.0, 1.0], lr0=0.5)
