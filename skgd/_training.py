@@ -210,7 +210,8 @@ def _warn_divergence(epoch, reason):
 # Loss growth that means divergence although every number stayed finite:
 # an epoch loss this many times above the first epoch's, ...
 _GROWTH_FACTOR = 10.0
-# ... or a final streak of rising epoch losses ending this far above the best
+# ... or a final streak of rising epoch losses ending above the first epoch's
+# loss and this far above the best
 _RISING_FACTOR = 1.5
 # partial_fit: a chunk's mean loss this many times above both its first
 # batch's loss and the best chunk loss of the stream
@@ -234,7 +235,10 @@ def _growth(state, config, first_loss, n_epochs):
     rising = len(streak) > 2 and all(
         a < b for a, b in zip(streak, streak[1:], strict=False)
     )
-    if rising and loss > _RISING_FACTOR * state.best_loss + (config.tol or 0.0):
+    # heavy momentum oscillates for a few epochs; a divergence also climbs
+    # back above where training started
+    grown = loss > max(first_loss, _RISING_FACTOR * state.best_loss + (config.tol or 0))
+    if rising and grown:
         return (
             f"the training loss rose for {len(streak) - 1} epochs in a row, to "
             f"{loss:.4g} from a best of {state.best_loss:.4g}"
