@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 )
 
 from ._training import Objective, TrainingConfig, TrainingState, train
+from .losses import get_loss
 from .optimizers import OPTIMIZER_NAMES, resolve_optimizer
 from .schedules import SCHEDULE_NAMES, resolve_schedule
 
@@ -152,7 +153,12 @@ class BaseGD(BaseEstimator):
         raise NotImplementedError
 
     def _make_loss(self, info):
-        raise NotImplementedError
+        # epsilon is a parameter of the regressors only (huber and friends)
+        return get_loss(
+            self.loss,
+            multiclass=info.get("multiclass", False),
+            epsilon=getattr(self, "epsilon", 0.1),
+        )
 
     def _score_raw(self, raw, y, sample_weight, info):
         """Score (accuracy, R^2) of raw outputs against original targets."""
@@ -193,11 +199,6 @@ class BaseGD(BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "sample_weight sums to zero: there is nothing to fit. At least one "
-                "sample needs a positive weight."
-            )
         return X, y, sample_weight
 
     def _config(self, early_stopping):
@@ -393,6 +394,24 @@ class BaseGD(BaseEstimator):
         if X.dtype != params[0].dtype:
             X = X.astype(params[0].dtype)
         return self._network.raw_output(params, X)
+
+    # bodies of the classifiers' decision_function / predict_proba, shared by
+    # GDClassifier and the classifying MLPs
+
+    def _decision_scores(self, X):
+        raw = self._raw_output(X)
+        return raw[:, 0] if raw.shape[1] == 1 else raw
+
+    def _probabilities(self, X):
+        raw = self._raw_output(X)
+        proba = self._make_loss(self._info).probabilities(raw)
+        if raw.shape[1] == 1 and not self._info.get("multilabel"):
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def _log_probabilities(self, X):
+        with np.errstate(divide="ignore"):
+            return np.log(self._probabilities(X))
 
 
 def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule):

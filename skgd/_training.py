@@ -111,7 +111,6 @@ class TrainingState:
     best_params: list | None = None
     weight_sum: float = 0.0
     weight_count: int = 0
-    first_batch_loss: float | None = None
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -145,8 +144,9 @@ def _batches(n_samples, batch_size, rng, shuffle):
 def run_epoch(objective, optimizer, schedule, state, data, config):
     """One pass over ``data = (X, Y, sample_weight)``.
 
-    Returns the weighted mean of the batch objectives, or ``None`` when the
-    objective became non-finite (the caller restores finite parameters).
+    Returns ``(mean loss, first batch's loss)``, the mean being the weighted
+    mean of the batch objectives, or ``None`` when the objective became
+    non-finite (the caller restores finite parameters).
     """
     X, Y, sample_weight = data
     n_samples = X.shape[0]
@@ -157,7 +157,7 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
     state.weight_sum += float(sample_weight.sum())
     state.weight_count += n_samples
     mean_weight = state.weight_sum / state.weight_count
-    state.first_batch_loss = None
+    first_batch_loss = None
     total, total_weight = 0.0, 0.0
     for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
         sw = sample_weight[rows]
@@ -177,14 +177,14 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
         optimizer.update(state.params, grads, state.optimizer_state, lr)
         state.schedule_state["step"] += 1
-        if state.first_batch_loss is None:
-            state.first_batch_loss = value
+        if first_batch_loss is None:
+            first_batch_loss = value
         total += value * len(sw)
         total_weight += len(sw)
     state.t += n_samples
     if not all(np.isfinite(p).all() for p in state.params):
         return None
-    return total / total_weight if total_weight else 0.0
+    return (total / total_weight if total_weight else 0.0), first_batch_loss
 
 
 def _copy(params):
@@ -218,14 +218,14 @@ _RISING_FACTOR = 1.5
 _CHUNK_GROWTH_FACTOR = 1e3
 
 
-def _growth(state, config, first_loss, n_epochs):
+def _growth(state, config, first_loss, first_batch_loss, n_epochs):
     """Why the loss curve shows divergence, or None."""
     curve = state.loss_curve
     loss = curve[-1]
     if n_epochs == 1:  # partial_fit: one epoch per call
-        if state.first_batch_loss is None or len(curve) < 2:
+        if first_batch_loss is None or len(curve) < 2:
             return None
-        reference = max(state.first_batch_loss, state.best_loss)
+        reference = max(first_batch_loss, state.best_loss)
         if loss > _CHUNK_GROWTH_FACTOR * reference:
             return f"the loss of this chunk grew to {loss:.4g}"
         return None
@@ -311,14 +311,15 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
             state.best_validation_score = val_score
     first_loss = None
     stopped = False
+    # set_params may have changed max_iter between partial_fit calls
+    state.schedule_state["max_iter"] = config.max_iter
     for _ in range(n_epochs):
-        state.schedule_state["max_iter"] = config.max_iter
         start_params = None if config.early_stopping else _copy(state.params)
         # overflow is detected below and reported as one DivergenceWarning
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = run_epoch(objective, optimizer, schedule, state, data, config)
+            result = run_epoch(objective, optimizer, schedule, state, data, config)
         state.n_iter += 1
-        if loss is None:
+        if result is None:
             state.schedule_state["epoch"] += 1
             _recover_from_divergence(
                 state,
@@ -327,6 +328,7 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
                 "the loss or the parameters became non-finite",
             )
             return True
+        loss, first_batch_loss = result
         first_loss = loss if first_loss is None else first_loss
         validation = score(state.params) if config.early_stopping else None
         schedule.observe(state.schedule_state, loss)
@@ -336,7 +338,7 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
         if _track_progress(state, loss, validation, config, start_params):
             stopped = True
             break
-    reason = _growth(state, config, first_loss, n_epochs)
+    reason = _growth(state, config, first_loss, first_batch_loss, n_epochs)
     if reason is not None:
         if not config.early_stopping:
             # the parameters of the best training loss, measured at the start

@@ -17,7 +17,7 @@ from ._base import (
     shared_doc,
 )
 from ._network import Network
-from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, get_loss
+from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
 __all__ = ["GDRegressor", "GDClassifier"]
 
@@ -81,13 +81,6 @@ class _LinearGD(BaseGD):
         W = params[0]
         b = params[1] if self.fit_intercept else np.zeros(W.shape[1], dtype=W.dtype)
         return W.T.copy(), b.copy()
-
-    def _make_loss(self, info):
-        multiclass = info.get("multiclass", False)
-        return get_loss(self.loss, multiclass=multiclass, epsilon=self._epsilon())
-
-    def _epsilon(self):
-        return getattr(self, "epsilon", 0.1)
 
     def fit(
         self,
@@ -512,8 +505,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, the score of ``classes_[1]``.
         """
-        raw = self._raw_output(X)
-        return raw[:, 0] if raw.shape[1] == 1 else raw
+        return self._decision_scores(X)
 
     def predict(self, X):
         """Predict class labels.
@@ -543,9 +535,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        raw = self._raw_output(X)
-        proba = self._network_loss().probabilities(raw)
-        return np.hstack([1 - proba, proba]) if raw.shape[1] == 1 else proba
+        return self._probabilities(X)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -559,11 +549,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def _network_loss(self):
-        return self._make_loss(self._info)
+        return self._log_probabilities(X)
 
 
 def _regression_targets(y, *, reset, info=None):

@@ -32,7 +32,6 @@ from .linear_model import (
     _decode,
     _regression_targets,
 )
-from .losses import get_loss
 
 __all__ = [
     "MLPGD",
@@ -278,12 +277,6 @@ class MLPGD(BaseGD):
         init = self.init or default_init(self.activation)
         return network, init_params(sizes, init, rng, dtype)
 
-    def _make_loss(self, info):
-        multiclass = info.get("multiclass", False)
-        return get_loss(
-            self.loss, multiclass=multiclass, epsilon=getattr(self, "epsilon", 0.1)
-        )
-
     def _check_warm_start_compatible(self, info):
         old = self._info
         same_targets = (
@@ -441,8 +434,7 @@ class MLPGD(BaseGD):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             For two classes, the score of ``classes_[1]``.
         """
-        raw = self._raw_output(X)
-        return raw[:, 0] if raw.shape[1] == 1 else raw
+        return self._decision_scores(X)
 
     def _has_proba(self):
         return self.loss == "log_loss"
@@ -460,11 +452,7 @@ class MLPGD(BaseGD):
         proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
             For multilabel targets, the probability of each label.
         """
-        raw = self._raw_output(X)
-        proba = self._make_loss(self._info).probabilities(raw)
-        if raw.shape[1] == 1 and not self._info.get("multilabel"):
-            return np.hstack([1 - proba, proba])
-        return proba
+        return self._probabilities(X)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -478,8 +466,7 @@ class MLPGD(BaseGD):
         -------
         log_proba : ndarray of the shape of :meth:`predict_proba`
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return self._log_probabilities(X)
 
 
 class MLPGDClassifier(MLPGD):
