@@ -103,9 +103,10 @@ print(f"test accuracy, weights of the last epoch: {last.score(X_test, y_test):.4
 # noisier than the loss, which is why skgd monitors the validation loss.
 
 display = LossCurveDisplay.from_estimator(
-    clf, name="MLPGDClassifier(hidden_layer_sizes=(256,))", log_scale=True
+    clf, name="MLP", log_scale=True, score_kw={"color": "tab:green"}
 )
 ax = display.ax_
+ax.set_title("MLPGDClassifier(hidden_layer_sizes=(256,))")
 ax.axvline(best_epoch, color="black", linestyle=":")
 ax.axvspan(best_epoch, clf.n_iter_, color="0.9", zorder=0)
 ax.annotate(

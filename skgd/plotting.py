@@ -43,6 +43,15 @@ class LossCurveDisplay:
     :meth:`from_estimator`, or from the curves themselves followed by
     :meth:`plot`.
 
+    Plotting several displays on the same ``ax`` compares them, as with
+    scikit-learn's ``RocCurveDisplay``: every curve's legend label starts
+    with the display's name (``"Adam: training loss"``), each display takes
+    the next color of the axes' cycle for all of its curves (solid training
+    loss, dashed validation loss, dash-dotted validation score), the
+    validation scores share one twin axis, and one legend lists the curves
+    of every display drawn so far (on ``score_ax_`` when there is one, since
+    the twin axes is drawn above ``ax_``).
+
     Parameters
     ----------
     loss_curve : array-like of shape (n_epochs,)
@@ -52,7 +61,8 @@ class LossCurveDisplay:
     validation_loss_curve : array-like of shape (n_epochs,), default=None
         Validation loss per epoch (``validation_loss_curve_``).
     estimator_name : str, default=None
-        Name shown in the legend and title.
+        Name that starts the legend labels; None labels the curves by kind
+        only.
 
     Attributes
     ----------
@@ -87,6 +97,16 @@ class LossCurveDisplay:
     True
     >>> display.score_ax_.get_ylabel()
     'Validation score'
+
+    Several optimizers on one axes, one legend entry each:
+
+    >>> ax = plt.figure().add_subplot()
+    >>> for optimizer in ["sgd", "momentum", "adam"]:
+    ...     model = GDRegressor(optimizer=optimizer, learning_rate_init=0.1,
+    ...                         max_iter=30, tol=None, random_state=0).fit(X, y)
+    ...     _ = LossCurveDisplay.from_estimator(model, ax=ax, name=optimizer)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['sgd: training loss', 'momentum: training loss', 'adam: training loss']
     >>> plt.show()  # doctest: +SKIP
     """
 
@@ -115,17 +135,27 @@ class LossCurveDisplay:
     ):
         """Draw the curves.
 
+        Drawing on an ``ax`` that already holds other loss curves adds these
+        next to them: the curves take the next color of the axes' cycle, the
+        validation score goes on the twin axis made by the first display,
+        and the legend is rebuilt with every labelled curve of both axes
+        (on the twin axes, when there is one).
+
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw the losses on; a new figure when None.
         name : str, default=None
-            Overrides ``estimator_name`` in the legend and title.
+            Name that starts the legend labels (``"{name}: training loss"``);
+            overrides ``estimator_name``. When both are None the labels are
+            ``"training loss"``, ``"validation loss"`` and
+            ``"validation score"``.
         log_scale : bool, default=False
             Use a logarithmic loss axis (the loss must then be positive).
         loss_kw, validation_kw, score_kw : dict, default=None
             Keyword arguments passed to ``Axes.plot`` for the training loss,
-            the validation loss and the validation score curves.
+            the validation loss and the validation score curves; they
+            override the defaults above, ``label`` included.
 
         Returns
         -------
@@ -134,11 +164,18 @@ class LossCurveDisplay:
         """
         ax = _new_axes(ax, "LossCurveDisplay.plot")
         name = self.estimator_name if name is None else name
-        self.line_ = self._curve(ax, self.loss_curve, "training loss", loss_kw)
+        prefix = "" if name is None else f"{name}: "
+        self.line_ = _curve(
+            ax, self.loss_curve, {"label": f"{prefix}training loss", **(loss_kw or {})}
+        )
+        # the other curves of this display share its color, so that each
+        # display (estimator) is one color and each kind of curve one style
+        same_color = {"color": self.line_.get_color()}
         self.validation_line_ = None
         if self.validation_loss_curve is not None:
-            self.validation_line_ = self._curve(
-                ax, self.validation_loss_curve, "validation loss", validation_kw
+            kw = {"linestyle": "--", "label": f"{prefix}validation loss", **same_color}
+            self.validation_line_ = _curve(
+                ax, self.validation_loss_curve, {**kw, **(validation_kw or {})}
             )
         ax.set_xlabel("Epoch")
         ax.set_ylabel("Loss")
@@ -146,26 +183,15 @@ class LossCurveDisplay:
             ax.set_yscale("log")
         self.score_ax_ = self.score_line_ = None
         if self.validation_scores is not None:
-            self.score_ax_ = ax.twinx()
-            score_kw = {"color": "tab:green", "linestyle": "--", **(score_kw or {})}
-            self.score_line_ = self._curve(
-                self.score_ax_, self.validation_scores, "validation score", score_kw
+            self.score_ax_ = _score_axes(ax)
+            kw = {"linestyle": "-.", "label": f"{prefix}validation score", **same_color}
+            self.score_line_ = _curve(
+                self.score_ax_, self.validation_scores, {**kw, **(score_kw or {})}
             )
             self.score_ax_.set_ylabel("Validation score")
-        lines = [self.line_, self.validation_line_, self.score_line_]
-        lines = [line for line in lines if line is not None]
-        ax.legend(lines, [line.get_label() for line in lines])
-        if name is not None:
-            ax.set_title(name)
+        _legend(ax)
         self.ax_, self.figure_ = ax, ax.figure
         return self
-
-    @staticmethod
-    def _curve(ax, values, label, kwargs):
-        values = np.asarray(values, dtype=float)
-        epochs = np.arange(1, len(values) + 1)
-        (line,) = ax.plot(epochs, values, **{"label": label, **(kwargs or {})})
-        return line
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, **kwargs):
@@ -181,7 +207,9 @@ class LossCurveDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
-            Legend and title name; the estimator's class name when None.
+            Name that starts the legend labels; the estimator's class name
+            when None. Give each estimator its own name to compare several
+            on one ``ax``.
         **kwargs : dict
             Passed to :meth:`plot` (``log_scale``, ``loss_kw``, ...).
 
@@ -202,6 +230,57 @@ class LossCurveDisplay:
             estimator_name=type(estimator).__name__ if name is None else name,
         )
         return display.plot(ax=ax, **kwargs)
+
+
+def _curve(ax, values, kwargs):
+    """Plot ``values`` against the epochs 1, 2, ... and return the line."""
+    values = np.asarray(values, dtype=float)
+    epochs = np.arange(1, len(values) + 1)
+    (line,) = ax.plot(epochs, values, **kwargs)
+    return line
+
+
+# The twin axes of the validation scores is found again by this label, so
+# that displays drawn on the same axes put their scores on one right axis.
+_SCORE_AXES_LABEL = "skgd validation score"
+
+
+def _existing_score_axes(ax):
+    """The twin axes of validation scores drawn on ``ax`` earlier, or None."""
+    for other in ax.figure.axes:
+        if (
+            other is not ax
+            and other.get_label() == _SCORE_AXES_LABEL
+            and ax.get_shared_x_axes().joined(ax, other)
+        ):
+            return other
+    return None
+
+
+def _score_axes(ax):
+    """The twin axes for validation scores of ``ax``: the existing one, or new."""
+    score_ax = _existing_score_axes(ax)
+    if score_ax is None:
+        score_ax = ax.twinx()
+        score_ax.set_label(_SCORE_AXES_LABEL)
+    return score_ax
+
+
+def _legend(ax):
+    """One legend for the labelled curves of ``ax`` and of its score axes.
+
+    With a score axes, the legend goes on it: a twin is drawn above ``ax``,
+    so the score curves would cross a legend drawn on ``ax``.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    score_ax = _existing_score_axes(ax)
+    if score_ax is not None:
+        more_handles, more_labels = score_ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        if ax.get_legend() is not None:  # drawn before the score axes existed
+            ax.get_legend().remove()
+    if handles:
+        (ax if score_ax is None else score_ax).legend(handles, labels)
 
 
 def _evaluate(fun, points, point_shape):

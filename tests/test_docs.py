@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sklearn
 
 import skgd
 
@@ -110,10 +111,13 @@ PAGES = sorted(
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_examples_run(page):
-    result = doctest.testfile(
-        str(page),
-        module_relative=False,
-        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-        verbose=False,
-    )
+    # a page may switch scikit-learn's global configuration (metadata routing
+    # in preprocessing.rst): restore it even when an example fails
+    with sklearn.config_context():
+        result = doctest.testfile(
+            str(page),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+            verbose=False,
+        )
     assert result.failed == 0, f"{result.failed} doctest failures in {page.name}"

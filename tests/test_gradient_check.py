@@ -8,6 +8,7 @@ ReLU, hinge, absolute error and L1, almost surely farther than the step).
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.optimize import check_grad
 
 from skgd import _network
 from skgd.gradient_check import (
@@ -95,12 +96,76 @@ def test_numerical_gradient_of_a_quadratic_keeps_the_shape():
     ],
 )
 def test_check_gradient_accepts_right_gradients(fun, grad, x0):
-    result = check_gradient(fun, x0, grad)
+    result = check_gradient(fun, grad, x0)
     assert isinstance(result, GradientCheckResult)
+    assert result.passed
     assert result.max_rel_error < 1e-8
     # the scipy.optimize convention: fun returns (value, gradient)
-    both = check_gradient(lambda x: (fun(x), grad(x)), x0, jac=True)
+    both = check_gradient(lambda x: (fun(x), grad(x)), True, x0)
+    assert both.passed
     assert both.max_rel_error == result.max_rel_error
+
+
+def _square(x, shift):
+    return float(np.sum((x - shift) ** 2))
+
+
+def _square_grad(x, shift):
+    return 2 * (x - shift)
+
+
+def test_check_gradient_takes_scipys_argument_order():
+    x0, shift = np.array([1.0, -2.0, 0.5]), np.array([0.5, 1.0, -1.0])
+    result = check_gradient(_square, _square_grad, x0, args=(shift,))
+    scipy_error = check_grad(_square, _square_grad, x0, shift, epsilon=1e-6)
+    assert result.passed and scipy_error < 1e-4  # forward differences
+    assert_allclose(result.grad, _square_grad(x0, shift))
+    assert_allclose(result.numerical_grad, _square_grad(x0, shift), rtol=1e-8)
+    # keyword names are scipy's too
+    by_name = check_gradient(func=_square, grad=_square_grad, x0=x0, args=(shift,))
+    assert_allclose(by_name.grad, result.grad)
+
+
+def test_check_gradient_old_order_still_works_with_a_warning():
+    x0 = np.array([1.0, 2.0, 0.5])
+
+    def value_and_grad(x):
+        return _square(x, 0.0), _square_grad(x, 0.0)
+
+    expected = check_gradient(value_and_grad, True, x0)
+    calls = [
+        lambda: check_gradient(value_and_grad, x0),  # the old default jac=True
+        lambda: check_gradient(value_and_grad, x0, True),
+        lambda: check_gradient(value_and_grad, x0, jac=True),
+        lambda: check_gradient(np.sum, x0, np.ones_like),
+        lambda: check_gradient(np.sum, x0, jac=np.ones_like),
+    ]
+    for call in calls:
+        with pytest.warns(
+            FutureWarning, match=r"check_gradient\(func, grad, x0\)"
+        ) as record:
+            result = call()
+        assert record[0].filename == __file__  # points at the caller
+        assert result.passed
+        assert result.grad.shape == x0.shape
+    with pytest.warns(FutureWarning):
+        assert_allclose(check_gradient(value_and_grad, x0).grad, expected.grad)
+
+
+def test_check_gradient_refuses_calls_that_fit_no_order():
+    x0 = np.ones(2)
+    with pytest.raises(ValueError, match="gradient before the point"):
+        check_gradient(np.sum, x0, x0)  # no gradient anywhere
+    with pytest.raises(ValueError, match="gradient before the point"):
+        check_gradient(np.sum, None, x0)
+    with pytest.raises(ValueError, match="jac=None"):
+        check_gradient(np.sum, x0, jac=None)
+    with pytest.raises(TypeError, match="jac is the old name of grad"):
+        check_gradient(np.sum, np.ones_like, x0, jac=np.ones_like)  # two gradients
+    with pytest.raises(TypeError, match="missing the point x0"):
+        check_gradient(np.sum, np.ones_like)
+    with pytest.raises(ValueError, match="shape"):
+        check_gradient(np.sum, lambda x: np.ones(3), x0)
 
 
 def test_check_gradient_reports_the_worst_component():
@@ -112,22 +177,59 @@ def test_check_gradient_reports_the_worst_component():
         g[1] *= 1.5
         return g
 
-    result = check_gradient(fun, np.array([1.0, 2.0, 0.5]), wrong)
+    result = check_gradient(fun, wrong, np.array([1.0, 2.0, 0.5]))
     assert result.worst_index == (1,)
     assert_allclose(result.max_abs_error, 2.0, rtol=1e-6)
     assert_allclose(result.max_rel_error, 2.0 / 6.0, rtol=1e-6)
+    assert not result.passed
+    # the verdict follows the tolerances: the error is 2 on a scale of 6
+    x0 = np.array([1.0, 2.0, 0.5])
+    assert check_gradient(fun, wrong, x0, rtol=0.34).passed
+    assert not check_gradient(fun, wrong, x0, rtol=0.33).passed
+    assert check_gradient(fun, wrong, x0, rtol=0.0, atol=2.01).passed
+    assert not check_gradient(fun, wrong, x0, rtol=0.0, atol=1.99).passed
 
 
-def test_check_gradient_errors():
-    with pytest.raises(ValueError, match="jac"):
-        check_gradient(np.sum, np.ones(2), jac=None)
-    with pytest.raises(ValueError, match="shape"):
-        check_gradient(np.sum, np.ones(2), lambda x: np.ones(3))
+@pytest.mark.parametrize("relative_error, passed", [(1e-8, True), (1e-4, False)])
+def test_check_gradient_passes_on_the_relative_error(relative_error, passed):
+    x0 = np.array([3.0, -1.0, 2.0])
+
+    def grad(x):
+        g = 2 * x
+        g[2] += relative_error * np.abs(g).max()
+        return g
+
+    result = check_gradient(lambda x: float(np.sum(x**2)), grad, x0)
+    assert_allclose(result.max_rel_error, relative_error, rtol=0.05)
+    assert result.passed is passed
+    assert (result.rtol, result.atol) == (1e-6, 1e-8)
+
+
+def test_atol_is_the_slack_of_a_zero_gradient():
+    def fun(x):
+        return float(np.sum(x**2))
+
+    x0 = np.zeros(3)  # the minimum: the finite differences are exactly 0
+    off = check_gradient(fun, lambda x: np.full(3, 1e-9), x0)
+    assert off.max_rel_error == 1.0 and off.passed
+    assert not check_gradient(fun, lambda x: np.full(3, 1e-9), x0, atol=0).passed
+    assert not check_gradient(fun, lambda x: np.full(3, 1e-7), x0).passed
 
 
 def test_zero_gradient_has_zero_error():
-    result = check_gradient(lambda x: 1.0, np.ones(3), lambda x: np.zeros(3))
+    result = check_gradient(lambda x: 1.0, lambda x: np.zeros(3), np.ones(3))
     assert result.max_rel_error == 0.0
+    assert result.passed
+
+
+def test_result_repr_is_one_short_line():
+    x0 = np.linspace(0.1, 1.0, 500)
+    result = check_gradient(lambda x: float(np.sum(np.sin(x))), np.sin, x0)
+    text = repr(result)
+    assert text.startswith("GradientCheckResult(passed=False, max_rel_error=")
+    assert "worst_index=(0,)" in text and "rtol=1e-06, atol=1e-08" in text
+    assert "\n" not in text and len(text) < 150
+    assert "passed=True" in repr(check_gradient(np.sum, np.ones_like, x0))
 
 
 # --- estimator objectives ---------------------------------------------------------
@@ -152,7 +254,11 @@ def test_mlp_gradient(loss, activation, hidden_layer_sizes):
             result = check_estimator_gradient(
                 est, X, targets[target], sample_weight, random_state=1
             )
-            assert result.max_rel_error < RTOL, (target, penalty, result)
+            assert result.passed and result.max_rel_error < RTOL, (
+                target,
+                penalty,
+                result,
+            )
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -172,14 +278,18 @@ def test_linear_gradient(est, fit_intercept):
             result = check_estimator_gradient(
                 est, X, targets[target], sample_weight, random_state=0
             )
-            assert result.max_rel_error < RTOL, (target, penalty, result)
+            assert result.passed and result.max_rel_error < RTOL, (
+                target,
+                penalty,
+                result,
+            )
 
 
 def test_class_weight_enters_the_objective():
     X, _, targets = _data(seed=1)
     est = MLPGDClassifier(hidden_layer_sizes=(3,), class_weight={"a": 5.0, "b": 0.5})
     result = check_estimator_gradient(est, X, targets["multiclass"], random_state=0)
-    assert result.max_rel_error < RTOL
+    assert result.passed and result.max_rel_error < RTOL
 
 
 def test_a_wrong_derivative_is_detected(monkeypatch):
@@ -188,6 +298,10 @@ def test_a_wrong_derivative_is_detected(monkeypatch):
     monkeypatch.setitem(_network.ACTIVATIONS, "tanh", (_network._tanh, lambda a: 1 - a))
     result = check_estimator_gradient(est, X, targets["1-D"], random_state=0)
     assert result.max_rel_error > 1e-2
+    assert not result.passed
+    # the tolerances reach the verdict
+    loose = check_estimator_gradient(est, X, targets["1-D"], random_state=0, rtol=1)
+    assert loose.passed and loose.rtol == 1
 
 
 def test_checks_in_float64_and_leaves_the_estimator_unfitted():

@@ -23,6 +23,13 @@ def _close_figures():
     plt.close("all")
 
 
+def _legend(ax):
+    """The labels of the one legend of ``ax``'s figure."""
+    legends = [a.get_legend() for a in ax.figure.axes if a.get_legend() is not None]
+    assert len(legends) == 1
+    return [text.get_text() for text in legends[0].get_texts()]
+
+
 def _fitted(early_stopping):
     X, y = make_regression(n_samples=120, n_features=3, noise=5, random_state=0)
     return GDRegressor(
@@ -43,11 +50,9 @@ def test_loss_curve_from_estimator_without_validation():
     np.testing.assert_array_equal(display.line_.get_ydata(), reg.loss_curve_)
     assert display.validation_line_ is None and display.score_line_ is None
     assert display.score_ax_ is None
-    assert display.ax_.get_title() == "GDRegressor"
     assert display.ax_.get_xlabel() == "Epoch"
     assert display.figure_ is display.ax_.figure
-    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
-    assert legend == ["training loss"]
+    assert _legend(display.ax_) == ["GDRegressor: training loss"]
 
 
 def test_loss_curve_from_estimator_with_early_stopping():
@@ -63,9 +68,20 @@ def test_loss_curve_from_estimator_with_early_stopping():
     assert display.score_line_.axes is display.score_ax_ is not display.ax_
     assert display.validation_line_.axes is display.ax_
     assert display.ax_.get_yscale() == "log"
-    assert display.ax_.get_title() == "GD"
-    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
-    assert legend == ["training loss", "validation loss", "validation score"]
+    assert _legend(display.ax_) == [
+        "GD: training loss",
+        "GD: validation loss",
+        "GD: validation score",
+    ]
+    # one color per display, one line style per kind of curve
+    lines = [display.line_, display.validation_line_, display.score_line_]
+    assert len({line.get_color() for line in lines}) == 1
+    assert len({line.get_linestyle() for line in lines}) == 3
+
+
+def test_loss_curve_without_a_name_labels_the_kinds_only():
+    display = LossCurveDisplay([3.0, 2.0], validation_loss_curve=[3.5, 2.5]).plot()
+    assert _legend(display.ax_) == ["training loss", "validation loss"]
 
 
 def test_loss_curve_plot_on_given_axes_with_styles():
@@ -76,6 +92,80 @@ def test_loss_curve_plot_on_given_axes_with_styles():
     assert display.line_.get_color() == "red"
     assert display.line_.get_label() == "train"
     np.testing.assert_array_equal(display.line_.get_xdata(), [1, 2, 3])
+
+
+def _fitted_with_optimizers(optimizers, early_stopping):
+    X, y = make_regression(n_samples=120, n_features=3, noise=5, random_state=0)
+    models = {}
+    for optimizer in optimizers:
+        models[optimizer] = GDRegressor(
+            optimizer=optimizer,
+            learning_rate_init=0.05,
+            max_iter=40,
+            early_stopping=early_stopping,
+            random_state=0,
+        ).fit(X, y)
+    return models
+
+
+def test_loss_curves_of_several_estimators_keep_a_legend_entry_each():
+    models = _fitted_with_optimizers(["sgd", "momentum", "adam"], False)
+    _, ax = plt.subplots()
+    displays = [
+        LossCurveDisplay.from_estimator(model, ax=ax, name=name)
+        for name, model in models.items()
+    ]
+    assert _legend(ax) == [
+        "sgd: training loss",
+        "momentum: training loss",
+        "adam: training loss",
+    ]
+    for display, model in zip(displays, models.values(), strict=True):
+        assert display.ax_ is ax
+        np.testing.assert_array_equal(display.line_.get_ydata(), model.loss_curve_)
+    assert len({display.line_.get_color() for display in displays}) == 3
+
+
+def test_loss_curves_of_several_estimators_share_the_score_axes():
+    models = _fitted_with_optimizers(["sgd", "adam", "rmsprop"], True)
+    display = LossCurveDisplay.from_estimator(models["sgd"], name="sgd")
+    ax = display.ax_
+    displays = [display] + [
+        LossCurveDisplay.from_estimator(models[name], ax=ax, name=name)
+        for name in ("adam", "rmsprop")
+    ]
+    score_ax = display.score_ax_
+    assert all(d.score_ax_ is score_ax for d in displays)
+    assert score_ax.get_legend() is not None  # above the score curves
+    assert len(ax.figure.axes) == 2  # the losses and one twin for the scores
+    assert len(score_ax.get_lines()) == 3
+    names = ["sgd", "adam", "rmsprop"]
+    assert _legend(ax) == (
+        [
+            f"{name}: {kind}"
+            for name in names
+            for kind in ("training loss", "validation loss")
+        ]
+        + [f"{name}: validation score" for name in names]
+    )
+    for d in displays:
+        colors = {d.line_.get_color(), d.validation_line_.get_color()}
+        assert colors == {d.score_line_.get_color()}
+    assert len({d.line_.get_color() for d in displays}) == 3
+
+
+def test_a_display_with_scores_after_one_without_keeps_one_legend():
+    _, ax = plt.subplots()
+    LossCurveDisplay([3.0, 2.0], estimator_name="plain").plot(ax=ax)
+    display = LossCurveDisplay(
+        [3.0, 1.0], validation_scores=[0.5, 0.7], estimator_name="stopped"
+    ).plot(ax=ax)
+    assert ax.get_legend() is None and display.score_ax_.get_legend() is not None
+    assert _legend(ax) == [
+        "plain: training loss",
+        "stopped: training loss",
+        "stopped: validation score",
+    ]
 
 
 def test_loss_curve_from_unfitted_estimator_raises():
