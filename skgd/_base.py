@@ -2,7 +2,6 @@
 
 import copy
 import textwrap
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +17,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._training import Objective, TrainingConfig, TrainingState, train
+from ._training import (
+    Objective,
+    TrainingConfig,
+    TrainingState,
+    resolve_batch_size,
+    train,
+    warn_user,
+)
 from .losses import get_loss
 from .optimizers import OPTIMIZER_NAMES, resolve_optimizer
 from .schedules import SCHEDULE_NAMES, resolve_schedule
@@ -37,8 +43,10 @@ _SHARED_DOC = """\
         "adaptive" (reduce on plateau of the training loss), or an
         :mod:`skgd.schedules` object (tunable as ``learning_rate__<name>``).
 
-    learning_rate_init : float, default={learning_rate_init}
-        The base step size the schedule starts from.
+    learning_rate_init : float or "auto", default="auto"
+        The base step size the schedule starts from. "auto" takes the
+        optimizer's own step size ({auto_rates}); an explicit value always
+        wins. The resolved value is ``learning_rate_init_``.
 
     batch_size : int, "auto", "full" or None, default="auto"
         Samples per update: 1 is per-sample SGD, "auto" is
@@ -78,15 +86,36 @@ _SHARED_DOC = """\
         most this value (gradient clipping), guarding against exploding
         gradients.
 
+    average : bool or int, default=False
+        Averaged SGD: predict with the running mean of the weights after
+        each update instead of the last weights. True averages from the
+        first update; an int ``n`` starts once ``n`` samples have been seen
+        (as scikit-learn's SGD estimators). Works with every optimizer, in
+        ``fit`` and ``partial_fit``; the training continues from the
+        unaveraged weights.
+
     warm_start : bool, default=False
         Start ``fit`` from the previous solution instead of a fresh one.
+        The model's structure (loss, intercept, hidden layers, activation,
+        features and classes) must be unchanged.
 
     verbose : int, default=0
         Print the loss (and validation score) after every epoch."""
 
 
+_AUTO_RATES = {
+    "network": "0.1 for plain SGD, 0.01 with momentum or Nesterov, 0.01 for "
+    "Adagrad and Rprop, 1.0 for Adadelta, 0.001 for RMSprop, Adam, AdamW and "
+    "AMSGrad, 0.002 for NAdam: the optimizer's ``default_learning_rate``",
+    "linear": "0.1 for plain SGD and Adagrad, 0.01 with momentum or Nesterov "
+    "and for RMSprop, the Adam family and Rprop, 1.0 for Adadelta: the "
+    "optimizer's ``default_learning_rate_linear``",
+}
+
+
 def shared_doc(**defaults):
     """The docstring section of the shared training parameters."""
+    defaults["auto_rates"] = _AUTO_RATES[defaults.pop("model", "network")]
     defaults.setdefault("extra_random", "")
     defaults.setdefault("n_iter_no_change", 5)
     return _SHARED_DOC.format(**defaults)
@@ -124,7 +153,10 @@ class BaseGD(BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "optimizer": [StrOptions(set(OPTIMIZER_NAMES)), HasMethods(["update"])],
         "learning_rate": [StrOptions(set(SCHEDULE_NAMES)), HasMethods(["rate"])],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto", "full"}),
@@ -138,6 +170,7 @@ class BaseGD(BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
     }
@@ -152,12 +185,19 @@ class BaseGD(BaseEstimator):
         """(network, initial params) for a fresh fit."""
         raise NotImplementedError
 
+    def _structure(self):
+        """The hyper-parameters that fix the model's shape and meaning.
+
+        A warm start or a later ``partial_fit`` call must see the same values.
+        """
+        return {"loss": self.loss}
+
     def _make_loss(self, info):
-        # epsilon is a parameter of the regressors only (huber and friends)
+        # epsilon is a parameter of the regressors only (huber and friends);
+        # it is in the target's units, so it shrinks with a scaled target
+        epsilon = getattr(self, "epsilon", 0.1) / info.get("y_scale", 1.0)
         return get_loss(
-            self.loss,
-            multiclass=info.get("multiclass", False),
-            epsilon=getattr(self, "epsilon", 0.1),
+            self.loss, multiclass=info.get("multiclass", False), epsilon=epsilon
         )
 
     def _score_raw(self, raw, y, sample_weight, info):
@@ -167,18 +207,17 @@ class BaseGD(BaseEstimator):
     def _validate_params_on(self, objective, params, val, info):
         """(validation loss, validation score) of ``params``."""
         X_val, Y_val, y_val, sample_weight_val = val
-        raw = objective.network.raw_output(params, X_val)
         if not sample_weight_val.sum() > 0:
             sample_weight_val = None  # a random split can draw only zero weights
-        loss = objective.loss.loss(raw, Y_val, sample_weight_val)
+        loss, raw = objective.monitored_loss(params, X_val, Y_val, sample_weight_val)
+        if not np.isfinite(loss):
+            return np.inf, np.nan  # an overflowing model is not scored
+        raw = _unscale_output(raw, info)
         return loss, self._score_raw(raw, y_val, sample_weight_val, info)
 
     def _export(self, network, params, info):
         """Set the public fitted attributes from the parameters."""
         raise NotImplementedError
-
-    def _check_warm_start_compatible(self, info):
-        """Raise if a warm start cannot reuse the previous parameters."""
 
     # --- template -----------------------------------------------------------
 
@@ -201,9 +240,18 @@ class BaseGD(BaseEstimator):
         )
         return X, y, sample_weight
 
-    def _config(self, early_stopping):
+    #: which of the optimizer's default step sizes "auto" takes
+    _auto_learning_rate = "default_learning_rate"
+
+    def _learning_rate_init(self, optimizer):
+        if self.learning_rate_init == "auto":
+            return float(getattr(optimizer, self._auto_learning_rate))
+        return float(self.learning_rate_init)
+
+    def _config(self, early_stopping, optimizer, n_samples):
+        batch = resolve_batch_size(self.batch_size, n_samples)
         return TrainingConfig(
-            learning_rate_init=self.learning_rate_init,
+            learning_rate_init=self._learning_rate_init(optimizer),
             batch_size=self.batch_size,
             max_iter=self.max_iter,
             tol=self.tol,
@@ -212,19 +260,26 @@ class BaseGD(BaseEstimator):
             early_stopping=early_stopping,
             max_grad_norm=self.max_grad_norm,
             verbose=self.verbose,
+            average=int(self.average),
+            cumulative_l1=batch < n_samples,
         )
 
     def _objective(self, network, info):
         return Objective(
-            network, self._make_loss(info), self.penalty, self.alpha, self.l1_ratio
+            network,
+            self._make_loss(info),
+            self.penalty,
+            self.alpha,
+            self.l1_ratio,
+            target_scale=info.get("y_scale", 1.0),
         )
 
-    def _new_state(self, params, optimizer, schedule, rng):
+    def _new_state(self, params, optimizer, schedule, rng, network):
         schedule_state = {"epoch": 0, "step": 0, "max_iter": self.max_iter}
         schedule_state.update(schedule.init_state())
         return TrainingState(
             params=params,
-            optimizer_state=optimizer.init_state(params),
+            optimizer_state=_init_optimizer_state(optimizer, params, network),
             schedule_state=schedule_state,
             rng=rng,
         )
@@ -263,7 +318,7 @@ class BaseGD(BaseEstimator):
             X_val, y_val, sample_weight_val, reset=False, **self._target_kwargs()
         )
         Y_val, _ = self._prepare_targets(y_val, reset=False, info=info)
-        Y_val = Y_val.astype(X_val.dtype, copy=False)
+        Y_val = _scale_targets(Y_val.astype(X_val.dtype, copy=False), info)
         return (X, Y, sample_weight), (X_val, Y_val, y_val, sample_weight_val)
 
     def _target_kwargs(self):
@@ -285,21 +340,96 @@ class BaseGD(BaseEstimator):
             vars(self).update(saved)
             raise
 
+    def _prepare_data(self, X, y, sample_weight, *, reset, partial, classes=None):
+        """Validated ``(X, Y, y, sample_weight, info)``; nothing on self changes
+        except what ``validate_data`` records (``n_features_in_``)."""
+        X, y, sample_weight = self._validate_X_y(
+            X, y, sample_weight, reset=reset, **self._target_kwargs()
+        )
+        if reset:
+            Y, info = self._prepare_targets(y, reset=True, classes=classes)
+        else:
+            info = dict(self._info)
+            Y, _ = self._prepare_targets(y, reset=False, classes=classes, info=info)
+        sample_weight = self._weight_samples(sample_weight, y, info, partial=partial)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "All samples have zero weight (after applying sample_weight and "
+                "class_weight): there is nothing to train on."
+            )
+        Y = Y.astype(X.dtype, copy=False)
+        if reset:
+            info = self._fit_target_scaling(Y, sample_weight, info)
+            info["structure"] = self._structure()
+        Y = _scale_targets(Y, info)
+        return X, Y, y, sample_weight, info
+
+    def _fit_target_scaling(self, Y, sample_weight, info):
+        """Record the target's centre and scale in ``info`` (regressors)."""
+        if "classes" in info or not getattr(self, "scale_target", False):
+            return info
+        center = np.zeros(Y.shape[1])
+        if self._has_output_intercept():
+            center = _safe_average(Y, sample_weight)
+        spread = np.sqrt(_safe_average((Y - center) ** 2, sample_weight).mean())
+        scale = float(spread) if np.isfinite(spread) and spread > 0 else 1.0
+        return {**info, "y_center": center, "y_scale": scale}
+
+    def _has_output_intercept(self):
+        return getattr(self, "fit_intercept", True)
+
+    def _check_compatible(self, info, n_features, context):
+        """Raise if the previous parameters cannot serve the current settings.
+
+        One check for a warm start and for each later ``partial_fit`` call.
+        """
+        old = self._info
+        problems = [
+            f"{name} changed from {old['structure'][name]!r} to {value!r}"
+            for name, value in self._structure().items()
+            if old["structure"].get(name) != value
+        ]
+        if n_features != self._state.params[0].shape[0]:
+            problems.append(
+                f"X has {n_features} features, the fitted model "
+                f"{self._state.params[0].shape[0]}"
+            )
+        same_targets = (
+            info["n_outputs"] == old["n_outputs"]
+            and ("classes" in info) == ("classes" in old)
+            and info.get("multilabel") == old.get("multilabel")
+            and np.array_equal(info.get("classes", []), old.get("classes", []))
+        )
+        if not same_targets:
+            problems.append("the targets (task, classes or outputs) changed")
+        if problems:
+            remedy = (
+                "Set warm_start=False to start afresh."
+                if context == "warm_start"
+                else "Call fit to start afresh."
+            )
+            raise ValueError(
+                f"{context} cannot reuse the previous parameters: "
+                + "; ".join(problems)
+                + f". {remedy}"
+            )
+
     def _fit_checked(self, X, y, sample_weight, val_inputs, init):
         optimizer, schedule = self._validate_hyperparameters()
         X_val, y_val, sample_weight_val = val_inputs
         if X_val is None and (y_val is not None or sample_weight_val is not None):
             raise ValueError("y_val and sample_weight_val are given without X_val.")
-        X, y, sample_weight = self._validate_X_y(
-            X, y, sample_weight, reset=True, **self._target_kwargs()
+        X, Y, y, sample_weight, info = self._prepare_data(
+            X, y, sample_weight, reset=True, partial=False
         )
-        Y, info = self._prepare_targets(y, reset=True)
-        Y = Y.astype(X.dtype, copy=False)
-        sample_weight = self._weight_samples(sample_weight, y, info)
         rng = check_random_state(self.random_state)
         explicit_init = any(v is not None for v in init.values())
         if self.warm_start and hasattr(self, "_state") and not explicit_init:
-            self._check_warm_start_compatible(info)
+            self._check_compatible(info, X.shape[1], "warm_start")
+            # the previous fit's target scaling, so that its weights keep
+            # their meaning
+            new_info, info = info, {**info, **_scaling_of(self._info)}
+            Y = _scale_targets(_unscale_targets(Y, new_info), info)
             network = self._network
             params = [p.astype(X.dtype, copy=True) for p in self._state.params]
         else:
@@ -317,83 +447,96 @@ class BaseGD(BaseEstimator):
             def score(p):
                 return self._validate_params_on(objective, p, val, info)
 
-        state = self._new_state(params, optimizer, schedule, rng)
-        config = self._config(early_stopping)
+        state = self._new_state(params, optimizer, schedule, rng, network)
+        config = self._config(early_stopping, optimizer, data[0].shape[0])
         stopped = train(
             objective, optimizer, schedule, state, data, config, self.max_iter, score
         )
         if not stopped and self.tol is not None:
-            warnings.warn(
+            warn_user(
                 f"Maximum number of epochs ({self.max_iter}) reached before "
                 "convergence. Consider increasing max_iter or learning_rate_init.",
                 ConvergenceWarning,
             )
-        self._commit(network, state, optimizer, schedule, info, early_stopping)
+        self._commit(network, state, optimizer, schedule, info, objective, config)
         return self
 
+    def _check_partial_fit(self):
+        """Raise if ``partial_fit`` cannot honour the settings."""
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: a stream has no "
+                "held-out data to monitor. Set early_stopping=False, or use fit."
+            )
+        return True
+
     def _partial_fit(self, X, y, sample_weight, classes=None):
+        self._check_partial_fit()
         first = not hasattr(self, "_state")
         # validated on every call, so that set_params between calls is
         # checked and takes effect like the other hyper-parameters
         optimizer, schedule = self._validate_hyperparameters()
-        X, y, sample_weight = self._validate_X_y(
-            X, y, sample_weight, reset=first, **self._target_kwargs()
+        X, Y, y, sample_weight, info = self._prepare_data(
+            X, y, sample_weight, reset=first, partial=True, classes=classes
         )
-        if first:
-            Y, info = self._prepare_targets(y, reset=True, classes=classes)
-        else:
-            info = self._info
-            Y, _ = self._prepare_targets(y, reset=False, classes=classes, info=info)
-        Y = Y.astype(X.dtype, copy=False)
-        sample_weight = self._weight_samples(sample_weight, y, info, partial=True)
         if first:
             rng = check_random_state(self.random_state)
             network, params = self._build(X.shape[1], info, rng, X.dtype)
-            state = self._new_state(params, optimizer, schedule, rng)
+            state = self._new_state(params, optimizer, schedule, rng, network)
         else:
+            self._check_compatible(info, X.shape[1], "partial_fit")
             network = self._network
             state = _copy_state(self._state)
-            _carry_over(state, self.optimizer_, optimizer, self.schedule_, schedule)
-        config = self._config(early_stopping=False)
+            _carry_over(
+                state, self.optimizer_, optimizer, self.schedule_, schedule, network
+            )
+        config = self._config(False, optimizer, X.shape[0])
         config.tol = None
         objective = self._objective(network, info)
         train(objective, optimizer, schedule, state, (X, Y, sample_weight), config, 1)
-        self._commit(network, state, optimizer, schedule, info, False)
+        self._commit(network, state, optimizer, schedule, info, objective, config)
         return self
 
     def _weight_samples(self, sample_weight, y, info, partial=False):
         return sample_weight
 
-    def _commit(self, network, state, optimizer, schedule, info, early_stopping):
+    def _commit(self, network, state, optimizer, schedule, info, objective, config):
         """Publish the trained state; nothing on ``self`` changes before this."""
         self._network = network
         self._state = state
         self._info = info
+        self._model_params = _unscaled_params(state.model_params(), info)
         self.optimizer_ = optimizer
         self.schedule_ = schedule
+        self.learning_rate_init_ = config.learning_rate_init
         self.n_iter_ = state.n_iter
         self.t_ = state.t
-        self.loss_curve_ = list(state.loss_curve)
-        self.best_loss_ = None if early_stopping else float(state.best_loss)
+        scale = objective.value_scale
+        self.loss_curve_ = [loss * scale for loss in state.loss_curve]
+        early_stopping = config.early_stopping
+        self.best_loss_ = None if early_stopping else float(state.best_loss) * scale
         if early_stopping:
             self.validation_scores_ = list(state.validation_scores)
-            self.validation_loss_curve_ = list(state.validation_loss_curve)
+            self.validation_loss_curve_ = [
+                loss * scale for loss in state.validation_loss_curve
+            ]
             self.best_validation_score_ = float(state.best_validation_score)
         else:
             self.validation_scores_ = None
             self.validation_loss_curve_ = None
             self.best_validation_score_ = None
-        self._export(network, state.params, info)
+        self._export(network, self._model_params, info)
 
     def _raw_output(self, X):
         check_is_fitted(self, "_state")
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        params = self._state.params
+        params = self._model_params
         if X.dtype != params[0].dtype:
             X = X.astype(params[0].dtype)
-        return self._network.raw_output(params, X)
+        with np.errstate(all="ignore"):
+            return self._network.raw_output(params, X)
 
     # bodies of the classifiers' decision_function / predict_proba, shared by
     # GDClassifier and the classifying MLPs
@@ -404,7 +547,8 @@ class BaseGD(BaseEstimator):
 
     def _probabilities(self, X):
         raw = self._raw_output(X)
-        proba = self._make_loss(self._info).probabilities(raw)
+        with np.errstate(all="ignore"):
+            proba = self._make_loss(self._info).probabilities(raw)
         if raw.shape[1] == 1 and not self._info.get("multilabel"):
             return np.hstack([1 - proba, proba])
         return proba
@@ -414,10 +558,62 @@ class BaseGD(BaseEstimator):
             return np.log(self._probabilities(X))
 
 
-def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule):
+def _safe_average(values, sample_weight):
+    """Weighted column means, with weights rescaled so their sum is finite."""
+    return np.average(values, axis=0, weights=sample_weight / sample_weight.max())
+
+
+def _scaling_of(info):
+    return {k: info[k] for k in ("y_center", "y_scale") if k in info}
+
+
+def _scale_targets(Y, info):
+    """Regression targets in the standardised units training works in."""
+    if "y_scale" not in info:
+        return Y
+    return ((Y - info["y_center"]) / info["y_scale"]).astype(Y.dtype, copy=False)
+
+
+def _unscale_targets(Y, info):
+    if "y_scale" not in info:
+        return Y
+    return (Y * info["y_scale"] + info["y_center"]).astype(Y.dtype, copy=False)
+
+
+def _unscale_output(raw, info):
+    return _unscale_targets(raw, info)
+
+
+def _unscaled_params(params, info):
+    """Parameters that predict in the target's original units.
+
+    The output layer's weights are multiplied by the target scale and its
+    intercept mapped like a target; the other layers are unchanged.
+    """
+    if "y_scale" not in info:
+        return params
+    params = list(params)
+    scale, center = info["y_scale"], info["y_center"]
+    if len(params) >= 2 and params[-1].ndim == 1:
+        params[-2] = params[-2] * params[-2].dtype.type(scale)
+        params[-1] = (params[-1] * scale + center).astype(params[-1].dtype)
+    else:  # a linear model without intercept (and so without centring)
+        params[-1] = params[-1] * params[-1].dtype.type(scale)
+    return params
+
+
+def _init_optimizer_state(optimizer, params, network):
+    state = optimizer.init_state(params)
+    # weight decay, like alpha, leaves the intercepts alone
+    weights = set(range(0, len(params), network._stride))
+    state["decay_mask"] = [i in weights for i in range(len(params))]
+    return state
+
+
+def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule, network):
     """Keep the optimizer's and schedule's state unless their kind changed."""
     if type(optimizer) is not type(old_optimizer):
-        state.optimizer_state = optimizer.init_state(state.params)
+        state.optimizer_state = _init_optimizer_state(optimizer, state.params, network)
     if type(schedule) is not type(old_schedule):
         progress = {k: state.schedule_state[k] for k in ("epoch", "step", "max_iter")}
         state.schedule_state = {**progress, **schedule.init_state()}

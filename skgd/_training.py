@@ -5,8 +5,17 @@ hidden layer) and every optimizer/schedule pair. All mutable training state is
 in :class:`TrainingState`, which the estimator stores privately, so
 ``partial_fit`` continues exactly where the previous call stopped and a pickled
 estimator resumes identically.
+
+One update (:func:`apply_update`) is: clip the gradient, ask the schedule for
+the rate, let the optimizer step on the smooth part of the objective (loss and
+L2), apply the L1 part as a proximal step (soft-thresholding, or the
+cumulative-penalty truncation for per-sample updates), then update the
+averaged weights.
 """
 
+import os
+import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -16,6 +25,22 @@ from sklearn.exceptions import ConvergenceWarning
 
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the parameters became non-finite."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_user(message, category):
+    """``warnings.warn`` pointing at the first frame outside skgd (the user's)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _weight_indices(network, params):
+    """Indices of the weight matrices (the penalised arrays) in ``params``."""
+    return range(0, len(params), network._stride)
 
 
 class Objective:
@@ -30,55 +55,100 @@ class Objective:
         ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``, where
         ``l1_ratio`` is 0 for "l2" and 1 for "l1".
     alpha, l1_ratio : float
+    target_scale : float, default=1.0
+        The scale ``s`` the regression target was divided by. A loss of
+        degree ``d`` (see :attr:`skgd.losses.Loss.degree`) then shrinks by
+        ``s**d`` while the penalty of the original-unit weights shrinks by
+        ``s`` (L1) or ``s**2`` (L2), so the coefficients of each are rescaled
+        to keep the minimiser, in original units, unchanged.
+        ``value_scale = s**d`` converts objective values back.
     """
 
-    def __init__(self, network, loss, penalty="l2", alpha=0.0, l1_ratio=0.15):
+    def __init__(
+        self, network, loss, penalty="l2", alpha=0.0, l1_ratio=0.15, target_scale=1.0
+    ):
         self.network = network
         self.loss = loss
-        self.alpha = 0.0 if penalty is None else alpha
-        self.l1_ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)
+        alpha = 0.0 if penalty is None else alpha
+        l1_ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)
+        degree = loss.degree
+        self.l1 = alpha * l1_ratio * target_scale ** (1 - degree)
+        self.l2 = alpha * (1 - l1_ratio) * target_scale ** (2 - degree)
+        self.value_scale = float(target_scale**degree)
 
     def penalty_value(self, params):
         """Value of the penalty term at ``params``."""
-        l1, l2 = self._coefficients()
         value = 0.0
         for W in self.network.weights(params):
-            if l1:
-                value += l1 * float(np.abs(W).sum())
-            if l2:
-                value += 0.5 * l2 * float(np.vdot(W, W))
+            if self.l1:
+                value += self.l1 * float(np.abs(W).sum())
+            if self.l2:
+                value += 0.5 * self.l2 * float(np.vdot(W, W))
         return value
 
-    def _coefficients(self):
-        """(L1, L2) coefficients of the penalty."""
-        return self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
-
-    def value_and_grad(self, params, X, Y, sample_weight, total_weight=None):
-        """Objective value and gradients (a new list, one array per parameter).
-
-        ``total_weight`` normalises the weighted loss sum (see
-        :meth:`skgd.losses.Loss.loss_gradient`).
-        """
+    def _loss_and_grads(self, params, X, Y, sample_weight, total_weight):
         outputs = self.network.forward(params, X)
         value, delta = self.loss.loss_gradient(
             outputs[-1], Y, sample_weight, total_weight
         )
         grads = self.network.backward(params, X, outputs, delta)
-        if self.alpha:
-            value += self.penalty_value(params)
-            l1, l2 = self._coefficients()
-            for i in range(0, len(params), self.network._stride):
-                W = params[i]
-                if l2:
-                    grads[i] += l2 * W
-                if l1:
-                    grads[i] += l1 * np.sign(W)
-        return value, grads
+        if self.l2:
+            for i in _weight_indices(self.network, params):
+                grads[i] += self.l2 * params[i]
+        return value, grads, outputs[-1]
+
+    def value_and_grad(self, params, X, Y, sample_weight, total_weight=None):
+        """Objective value and (sub)gradient, L1 included as ``l1 * sign(w)``.
+
+        ``total_weight`` normalises the weighted loss sum (see
+        :meth:`skgd.losses.Loss.loss_gradient`).
+        """
+        value, grads, _ = self._loss_and_grads(
+            params, X, Y, sample_weight, total_weight
+        )
+        if self.l1:
+            for i in _weight_indices(self.network, params):
+                grads[i] += self.l1 * np.sign(params[i])
+        return value + self.penalty_value(params), grads
+
+    def smooth_value_and_grad(self, params, X, Y, sample_weight, total_weight=None):
+        """The monitored value and the gradient of the smooth part (no L1).
+
+        The L1 part is applied by the proximal step of :func:`apply_update`.
+        The value is the objective, or for a scale-free loss (the
+        perceptron) its monitored quantity (see
+        :meth:`skgd.losses.Loss.monitored`).
+        """
+        value, grads, raw = self._loss_and_grads(
+            params, X, Y, sample_weight, total_weight
+        )
+        if getattr(self.loss, "scale_free", False):
+            return self.loss.monitored(raw, Y, sample_weight), grads
+        return value + self.penalty_value(params), grads
+
+    def monitored_value(self, params, X, Y, sample_weight):
+        """The value :meth:`smooth_value_and_grad` reports, without a gradient."""
+        raw = self.network.raw_output(params, X)
+        if getattr(self.loss, "scale_free", False):
+            return self.loss.monitored(raw, Y, sample_weight)
+        return self.loss.loss(raw, Y, sample_weight) + self.penalty_value(params)
+
+    def monitored_loss(self, params, X, Y, sample_weight=None):
+        """The monitored loss of ``params`` on data (no penalty), and the output."""
+        raw = self.network.raw_output(params, X)
+        if not np.isfinite(raw).all():
+            return np.inf, raw
+        return self.loss.monitored(raw, Y, sample_weight), raw
 
 
 @dataclass
 class TrainingConfig:
-    """The loop's settings, taken from an estimator's hyper-parameters."""
+    """The loop's settings, taken from an estimator's hyper-parameters.
+
+    ``average`` is the number of samples after which weight averaging starts
+    (0: no averaging); ``cumulative_l1`` selects the cumulative-penalty L1
+    truncation (per-sample updates) instead of plain soft-thresholding.
+    """
 
     learning_rate_init: float
     batch_size: object = "auto"
@@ -89,6 +159,8 @@ class TrainingConfig:
     early_stopping: bool = False
     max_grad_norm: float | None = None
     verbose: int = 0
+    average: int = 0
+    cumulative_l1: bool = False
 
 
 @dataclass
@@ -108,9 +180,22 @@ class TrainingState:
     best_validation_loss: float = np.inf
     best_validation_score: float = -np.inf
     no_improvement_count: int = 0
-    best_params: list | None = None
-    weight_sum: float = 0.0
+    best: tuple | None = None
+    # running mean of the sample weights of everything trained on so far
+    weight_mean: float = 0.0
     weight_count: int = 0
+    # averaged SGD: the running mean of the iterates and how many it holds
+    avg_params: list | None = None
+    n_avg: int = 0
+    # cumulative L1 penalty (Tsuruoka et al., 2009): per weight matrix, the
+    # total penalty each coordinate could have received, and what it got
+    l1_total: list | None = None
+    l1_applied: list | None = None
+    stop_reason: str = ""
+
+    def model_params(self):
+        """The parameters that predict: the averaged ones once averaging began."""
+        return self.params if self.avg_params is None else self.avg_params
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -141,65 +226,179 @@ def _batches(n_samples, batch_size, rng, shuffle):
         yield order[start : start + batch_size]
 
 
-def run_epoch(objective, optimizer, schedule, state, data, config):
+def _soft_threshold(W, threshold):
+    """``sign(W) * max(|W| - threshold, 0)``, in place."""
+    shrunk = np.abs(W)
+    shrunk -= threshold
+    np.maximum(shrunk, 0, out=shrunk)
+    W[...] = np.copysign(shrunk, W)
+
+
+def _cumulative_l1(state, index, W, threshold):
+    """Tsuruoka et al.'s cumulative-penalty truncation of one weight matrix.
+
+    A weight is pulled toward zero by the penalty accumulated since training
+    began minus what it already received, and never across zero; unlike a
+    per-step shrinkage, penalty missed while a weight was clipped at zero is
+    not lost, which is what makes per-sample SGD produce exact zeros.
+    """
+    total, applied = state.l1_total[index], state.l1_applied[index]
+    total += threshold
+    before = W.copy()
+    positive, negative = W > 0, W < 0
+    W[positive] = np.maximum(0, W[positive] - (total[positive] + applied[positive]))
+    W[negative] = np.minimum(0, W[negative] + (total[negative] - applied[negative]))
+    applied += W - before
+
+
+def _l1_step(objective, optimizer, state, lr, config):
+    """The L1 part of an update, after the optimizer's step on the rest."""
+    params = state.params
+    steps = optimizer.step_sizes(params, state.optimizer_state, lr)
+    for k, i in enumerate(_weight_indices(objective.network, params)):
+        threshold = objective.l1 * steps[i]
+        if config.cumulative_l1:
+            if state.l1_total is None:
+                weights = objective.network.weights(params)
+                state.l1_total = [np.zeros_like(W) for W in weights]
+                state.l1_applied = [np.zeros_like(W) for W in weights]
+            _cumulative_l1(state, k, params[i], threshold)
+        else:
+            _soft_threshold(params[i], threshold)
+
+
+def _update_average(state, config):
+    if not config.average or state.t < config.average:
+        return
+    if state.avg_params is None:
+        state.avg_params = _copy(state.params)
+        state.n_avg = 1
+        return
+    state.n_avg += 1
+    for avg, p in zip(state.avg_params, state.params, strict=True):
+        avg += (p - avg) / state.n_avg
+
+
+def apply_update(objective, optimizer, schedule, state, grads, config, n_samples):
+    """One update of ``state.params`` from the smooth gradient ``grads``.
+
+    Clipping, the schedule's rate, the optimizer's step, the L1 step, the
+    counters (``n_samples`` rows were used) and weight averaging.
+    """
+    if config.max_grad_norm is not None:
+        clip_by_global_norm(grads, config.max_grad_norm)
+    lr = schedule.rate(config.learning_rate_init, state.schedule_state)
+    l1 = objective.l1
+    if l1 and not optimizer.proximal:
+        # sign-based rules see the L1 subgradient, and stop at zero
+        signs = {}
+        for i in _weight_indices(objective.network, state.params):
+            signs[i] = np.sign(state.params[i])
+            grads[i] += l1 * signs[i]
+    optimizer.update(state.params, grads, state.optimizer_state, lr)
+    if l1:
+        if optimizer.proximal:
+            _l1_step(objective, optimizer, state, lr, config)
+        else:
+            for i, before in signs.items():
+                state.params[i][before * state.params[i] < 0] = 0
+    state.schedule_state["step"] += 1
+    state.t += n_samples
+    _update_average(state, config)
+
+
+def _track_weights(state, sample_weight):
+    """Fold a data set's weights into the running mean weight, overflow-safe."""
+    n = sample_weight.shape[0]
+    largest = float(sample_weight.max()) if n else 0.0
+    chunk_mean = largest * float(np.mean(sample_weight / largest)) if largest else 0.0
+    state.weight_count += n
+    state.weight_mean += (chunk_mean - state.weight_mean) * (n / state.weight_count)
+
+
+# Divergence, judged against the monitored loss at the starting weights of a
+# fit or partial_fit call (never when that loss is 0): a batch loss this many
+# times above it, ...
+_BATCH_GROWTH = 1e4
+# ... an epoch loss this many times above it, ...
+_GROWTH_FACTOR = 10.0
+# ... or a final streak of rising epoch losses ending above it and this far
+# above the best (heavy momentum oscillates for a few epochs; a divergence
+# also climbs back above where training started)
+_RISING_FACTOR = 1.5
+
+
+def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     """One pass over ``data = (X, Y, sample_weight)``.
 
-    Returns ``(mean loss, first batch's loss)``, the mean being the weighted
-    mean of the batch objectives, or ``None`` when the objective became
-    non-finite (the caller restores finite parameters).
+    Returns ``(mean loss, reason)``: the weighted mean of the batch values,
+    and why the pass diverged (``None`` when it did not).
     """
     X, Y, sample_weight = data
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(config.batch_size, n_samples)
-    # the mean weight of everything trained on so far (one data set for fit,
-    # the whole stream for partial_fit), so that weights keep their meaning
-    # from one chunk to the next
-    state.weight_sum += float(sample_weight.sum())
-    state.weight_count += n_samples
-    mean_weight = state.weight_sum / state.weight_count
-    first_batch_loss = None
-    total, total_weight = 0.0, 0.0
+    _track_weights(state, sample_weight)
+    full_batch = batch_size >= n_samples
+    # weights divided by a typical weight: integer weights keep their
+    # meaning, and 1e308 weights train like unit weights instead of
+    # overflowing the normaliser
+    divisor = float(sample_weight.max()) if full_batch else state.weight_mean
+    if not divisor > 0:
+        return 0.0, None
+    scaled_weight = sample_weight / sample_weight.dtype.type(divisor)
+    limit = _BATCH_GROWTH * reference if reference > 0 else np.inf
+    total, count = 0.0, 0
     for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
-        sw = sample_weight[rows]
-        weight = float(sw.sum())
-        if weight <= 0:
+        sw = scaled_weight[rows]
+        n_rows = sw.shape[0]
+        # full batch: normalise by the exact weight sum (integer weights equal
+        # repetitions); mini-batch: by its expected sum, so that the batch
+        # loss is an unbiased estimate of the weighted mean
+        normaliser = float(sw.sum()) if full_batch else float(n_rows)
+        if not normaliser > 0:
             continue  # a batch of zero-weight samples carries no gradient
-        # full batch: normalise by the exact weight sum (exact equivalence of
-        # integer weights and repetitions); mini-batch: by its expected sum
-        normaliser = weight if batch_size >= n_samples else len(sw) * mean_weight
-        value, grads = objective.value_and_grad(
+        value, grads = objective.smooth_value_and_grad(
             state.params, X[rows], Y[rows], sw, normaliser
         )
         if not np.isfinite(value):
-            return None
-        if config.max_grad_norm is not None:
-            clip_by_global_norm(grads, config.max_grad_norm)
-        lr = schedule.rate(config.learning_rate_init, state.schedule_state)
-        optimizer.update(state.params, grads, state.optimizer_state, lr)
-        state.schedule_state["step"] += 1
-        if first_batch_loss is None:
-            first_batch_loss = value
-        total += value * len(sw)
-        total_weight += len(sw)
-    state.t += n_samples
+            return None, "the loss became non-finite"
+        if value > limit:
+            return None, (
+                f"a batch loss reached {value:.3g}, over {_BATCH_GROWTH:.0e} times "
+                f"the loss at the starting weights ({reference:.3g})"
+            )
+        apply_update(objective, optimizer, schedule, state, grads, config, n_rows)
+        total += value * n_rows
+        count += n_rows
     if not all(np.isfinite(p).all() for p in state.params):
-        return None
-    return (total / total_weight if total_weight else 0.0), first_batch_loss
+        return None, "the parameters became non-finite"
+    return (total / count if count else 0.0), None
 
 
 def _copy(params):
     return [p.copy() for p in params]
 
 
-def _recover_from_divergence(state, optimizer, epoch, reason):
-    state.params = _copy(state.best_params)
+def _snapshot(state):
+    avg = None if state.avg_params is None else _copy(state.avg_params)
+    return _copy(state.params), avg, state.n_avg
+
+
+def _restore(state, snapshot):
+    params, avg, n_avg = snapshot
+    state.params = _copy(params)
+    state.avg_params = None if avg is None else _copy(avg)
+    state.n_avg = n_avg
+
+
+def _recover_from_divergence(state, optimizer, epoch, reason, decay_mask):
+    _restore(state, state.best)
     # moment estimates built on exploding gradients would poison later updates
     state.optimizer_state = optimizer.init_state(state.params)
-    _warn_divergence(epoch, reason)
-
-
-def _warn_divergence(epoch, reason):
-    warnings.warn(
+    if decay_mask is not None:
+        state.optimizer_state["decay_mask"] = decay_mask
+    state.stop_reason = f"diverged at epoch {epoch}: {reason}"
+    warn_user(
         f"Training diverged at epoch {epoch}: {reason}. Training stopped and the "
         "parameters with the best monitored loss were restored. Lower "
         "learning_rate_init, set max_grad_norm, or scale the input features.",
@@ -207,37 +406,42 @@ def _warn_divergence(epoch, reason):
     )
 
 
-# Loss growth that means divergence although every number stayed finite:
-# an epoch loss this many times above the first epoch's, ...
-_GROWTH_FACTOR = 10.0
-# ... or a final streak of rising epoch losses ending above the first epoch's
-# loss and this far above the best
-_RISING_FACTOR = 1.5
-# partial_fit: a chunk's mean loss this many times above both its first
-# batch's loss and the best chunk loss of the stream
-_CHUNK_GROWTH_FACTOR = 1e3
+def _overflowed_features(state):
+    """Input features whose optimizer state overflowed, or None if all finite.
+
+    Non-finite moment estimates with finite parameters mean that gradients
+    squared overflowed: features of a huge scale.
+    """
+    bad = None
+    for value in state.optimizer_state.values():
+        if not isinstance(value, list):
+            continue
+        for i, array in enumerate(value):
+            if isinstance(array, np.ndarray) and not np.isfinite(array).all():
+                bad = set() if bad is None else bad
+                if i == 0 and array.ndim == 2:
+                    bad.update(np.flatnonzero(~np.isfinite(array).all(axis=1)))
+    return None if bad is None else sorted(int(j) for j in bad)
 
 
-def _growth(state, config, first_loss, first_batch_loss, n_epochs):
+def _growth(state, config, reference, n_epochs):
     """Why the loss curve shows divergence, or None."""
+    if not reference > 0:
+        return None  # a loss that starts at 0 cannot be judged by its growth
     curve = state.loss_curve
     loss = curve[-1]
-    if n_epochs == 1:  # partial_fit: one epoch per call
-        if first_batch_loss is None or len(curve) < 2:
-            return None
-        reference = max(first_batch_loss, state.best_loss)
-        if loss > _CHUNK_GROWTH_FACTOR * reference:
-            return f"the loss of this chunk grew to {loss:.4g}"
+    if loss > _GROWTH_FACTOR * reference:
+        return (
+            f"the training loss grew from {reference:.4g} at the starting weights "
+            f"to {loss:.4g}"
+        )
+    if n_epochs == 1:
         return None
-    if loss > _GROWTH_FACTOR * first_loss:
-        return f"the training loss grew from {first_loss:.4g} to {loss:.4g}"
     streak = curve[-(config.n_iter_no_change + 1) :]
     rising = len(streak) > 2 and all(
         a < b for a, b in zip(streak, streak[1:], strict=False)
     )
-    # heavy momentum oscillates for a few epochs; a divergence also climbs
-    # back above where training started
-    grown = loss > max(first_loss, _RISING_FACTOR * state.best_loss + (config.tol or 0))
+    grown = loss > max(reference, _RISING_FACTOR * state.best_loss + (config.tol or 0))
     if rising and grown:
         return (
             f"the training loss rose for {len(streak) - 1} epochs in a row, to "
@@ -246,28 +450,27 @@ def _growth(state, config, first_loss, first_batch_loss, n_epochs):
     return None
 
 
-def _track_progress(state, loss, validation, config, start_params):
-    """Update best values and the no-improvement counter; True to stop.
+def _track_progress(state, loss, validation, config, start):
+    """Update best values and the no-improvement counter; True on a stall.
 
     The monitored quantity is the training loss, or with early stopping the
     validation loss: unlike accuracy on a small validation set, it keeps
     moving while the model improves, so training does not stop on a tie.
-    The training loss of an epoch is measured along the way from
-    ``start_params`` (exactly at them for a full batch), so those are the
-    parameters kept as best; the validation loss is measured after the epoch.
+    The training loss of an epoch is measured along the way from the
+    ``start`` snapshot (exactly at it for a full batch), so that snapshot is
+    the one kept as best; the validation loss is measured after the epoch.
     """
     state.loss_curve.append(loss)
-    monitored, best, candidate = loss, state.best_loss, start_params
+    monitored, best = loss, state.best_loss
     if config.early_stopping:
         val_loss, val_score = validation
         state.validation_loss_curve.append(val_loss)
         state.validation_scores.append(val_score)
         monitored, best = val_loss, state.best_validation_loss
-        candidate = state.params
     improved = monitored < best
     no_progress = monitored > best - (config.tol or 0.0)
     if improved:
-        state.best_params = _copy(candidate)
+        state.best = _snapshot(state) if config.early_stopping else start
         if config.early_stopping:
             state.best_validation_loss = val_loss
             state.best_validation_score = val_score
@@ -278,14 +481,22 @@ def _track_progress(state, loss, validation, config, start_params):
     return state.no_improvement_count >= config.n_iter_no_change
 
 
-def _report(state, loss, validation):
-    extra = ""
+def _report(state, loss, validation, lr, scale):
+    text = f"Epoch {state.n_iter}: loss {loss * scale:.6g}"
     if validation is not None:
-        extra = (
-            f", validation loss = {validation[0]:.8f}, "
-            f"validation score = {validation[1]:.6f}"
+        text += (
+            f", validation loss {validation[0] * scale:.6g}, "
+            f"validation score {validation[1]:.4g}"
         )
-    print(f"Epoch {state.n_iter}, loss = {loss:.8f}{extra}")
+    print(f"{text}, learning rate {lr:.3g}")
+
+
+def _stall_reason(config):
+    what = "validation loss" if config.early_stopping else "training loss"
+    return (
+        f"the {what} did not improve by tol={config.tol:g} for "
+        f"{config.n_iter_no_change} epochs"
+    )
 
 
 def train(objective, optimizer, schedule, state, data, config, n_epochs, score=None):
@@ -300,53 +511,94 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     Returns
     -------
     converged : bool
-        Whether a stopping rule (or divergence) ended training early.
+        Whether a stopping rule (or divergence) ended training early;
+        ``state.stop_reason`` says which.
     """
-    if state.best_params is None:
-        state.best_params = _copy(state.params)
+    # overflow and underflow are detected and reported as a DivergenceWarning;
+    # numpy's own warnings (or errors under np.errstate(all="raise")) would
+    # only obscure it
+    with np.errstate(all="ignore"):
+        return _train(
+            objective, optimizer, schedule, state, data, config, n_epochs, score
+        )
+
+
+def _train(objective, optimizer, schedule, state, data, config, n_epochs, score):
+    started = time.perf_counter()
+    X, Y, sample_weight = data
+    largest = float(sample_weight.max()) if sample_weight.size else 0.0
+    reference = (
+        objective.monitored_value(state.params, X, Y, sample_weight / largest)
+        if largest > 0
+        else 0.0
+    )
+    decay_mask = state.optimizer_state.get("decay_mask")
+    if state.best is None:
+        state.best = _snapshot(state)
         if config.early_stopping:
             # the starting point competes too, should every epoch be worse
-            val_loss, val_score = score(state.params)
+            val_loss, val_score = score(state.model_params())
             state.best_validation_loss = val_loss
             state.best_validation_score = val_score
-    first_loss = None
-    stopped = False
     # set_params may have changed max_iter between partial_fit calls
     state.schedule_state["max_iter"] = config.max_iter
+    state.stop_reason = f"max_iter={config.max_iter} epochs reached"
+    converged = stall_stop = False
     for _ in range(n_epochs):
-        start_params = None if config.early_stopping else _copy(state.params)
-        # overflow is detected below and reported as one DivergenceWarning
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = run_epoch(objective, optimizer, schedule, state, data, config)
+        start = None if config.early_stopping else _snapshot(state)
+        lr = schedule.rate(config.learning_rate_init, state.schedule_state)
+        loss, reason = run_epoch(
+            objective, optimizer, schedule, state, data, config, reference
+        )
         state.n_iter += 1
-        if result is None:
-            state.schedule_state["epoch"] += 1
-            _recover_from_divergence(
-                state,
-                optimizer,
-                state.n_iter,
-                "the loss or the parameters became non-finite",
+        validation = None
+        if reason is None and config.early_stopping:
+            validation = score(state.model_params())
+            if not np.isfinite(validation[0]):
+                reason = "the validation loss became non-finite"
+        if reason is None and (overflowed := _overflowed_features(state)) is not None:
+            reason = "the optimizer's running moments overflowed" + (
+                f" for input features {overflowed[:10]}: their values are too "
+                "large; scale the features (e.g. with StandardScaler)"
+                if overflowed
+                else ""
             )
-            return True
-        loss, first_batch_loss = result
-        first_loss = loss if first_loss is None else first_loss
-        validation = score(state.params) if config.early_stopping else None
+        if reason is not None:
+            state.schedule_state["epoch"] += 1
+            _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
+            converged = True
+            break
         schedule.observe(state.schedule_state, loss)
         state.schedule_state["epoch"] += 1
         if config.verbose:
-            _report(state, loss, validation)
-        if _track_progress(state, loss, validation, config, start_params):
-            stopped = True
+            _report(state, loss, validation, lr, objective.value_scale)
+        stalled = _track_progress(state, loss, validation, config, start)
+        reason = _growth(state, config, reference, n_epochs)
+        if reason is not None:
+            _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
+            converged = True
             break
-    reason = _growth(state, config, first_loss, first_batch_loss, n_epochs)
-    if reason is not None:
-        if not config.early_stopping:
-            # the parameters of the best training loss, measured at the start
-            # of their epoch, replace the grown ones
-            _recover_from_divergence(state, optimizer, state.n_iter, reason)
-            return True
-        _warn_divergence(state.n_iter, reason)
+        if stalled:
+            if schedule.on_stall(config.learning_rate_init, state.schedule_state):
+                state.no_improvement_count = 0
+                continue
+            state.stop_reason = _stall_reason(config)
+            converged = stall_stop = True
+            break
+    _finish(state, config, stall_stop)
+    if config.verbose:
+        elapsed = time.perf_counter() - started
+        print(
+            f"Stopped after epoch {state.n_iter}: {state.stop_reason} ({elapsed:.3g} s)"
+        )
+    return converged
+
+
+def _finish(state, config, stalled):
     if config.early_stopping:
         # early stopping ends with the weights of the best validation loss
-        state.params = _copy(state.best_params)
-    return stopped
+        _restore(state, state.best)
+    elif stalled:
+        # a stall ends at the best weights, not at an overshoot after them
+        if state.loss_curve and state.loss_curve[-1] > state.best_loss:
+            _restore(state, state.best)

@@ -3,11 +3,13 @@
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
     BaseGD,
@@ -22,27 +24,33 @@ from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 __all__ = ["GDRegressor", "GDClassifier"]
 
 
+def _checked_init(name, value, shapes, dtype):
+    """``value`` as an array of one of ``shapes``, finite, or a clear error."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape not in shapes:
+        expected = " or ".join(str(shape) for shape in shapes)
+        raise ValueError(
+            f"{name} has shape {array.shape}; expected {expected} (the shape of "
+            f"the fitted attribute {name.replace('_init', '_')})."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity; pass finite values.")
+    return array.astype(dtype)
+
+
 def _initial_linear_params(network, n_features, n_outputs, dtype, coef, intercept):
     """Zero weights unless initial values are given (as scikit-learn's SGD)."""
     W = np.zeros((n_features, n_outputs), dtype=dtype)
     if coef is not None:
-        coef = np.asarray(coef, dtype=dtype)
-        if coef.size != W.size:
-            raise ValueError(
-                f"coef_init has {coef.size} values; expected shape "
-                f"({n_outputs}, {n_features}) or ({n_features},)."
-            )
+        shapes = [(n_outputs, n_features)] + ([(n_features,)] if n_outputs == 1 else [])
+        coef = _checked_init("coef_init", coef, shapes, dtype)
         W[...] = coef.reshape(n_outputs, n_features).T
     params = [W]
     if network.fit_intercept:
         b = np.zeros(n_outputs, dtype=dtype)
         if intercept is not None:
-            intercept = np.asarray(intercept, dtype=dtype).ravel()
-            if intercept.size not in (1, n_outputs):
-                raise ValueError(
-                    f"intercept_init has {intercept.size} values; expected {n_outputs}."
-                )
-            b[...] = intercept
+            shapes = [(n_outputs,)] + ([()] if n_outputs == 1 else [])
+            b[...] = _checked_init("intercept_init", intercept, shapes, dtype)
         params.append(b)
     elif intercept is not None:
         raise ValueError("intercept_init is given but fit_intercept=False.")
@@ -59,28 +67,66 @@ class _LinearGD(BaseGD):
         )
         return network, params
 
-    def _check_warm_start_compatible(self, info):
-        W = self._state.params[0]
-        problems = []
-        if info["n_outputs"] != self._info["n_outputs"]:
-            problems.append("the number of outputs (classes or targets) changed")
-        if W.shape[0] != self.n_features_in_:
-            problems.append(
-                f"X has {self.n_features_in_} features, the previous fit {W.shape[0]}"
-            )
-        if self._network.fit_intercept != self.fit_intercept:
-            problems.append("fit_intercept changed")
-        if problems:
-            raise ValueError(
-                "warm_start=True cannot reuse the previous coefficients: "
-                + "; ".join(problems)
-                + ". Set warm_start=False to start afresh."
-            )
+    _auto_learning_rate = "default_learning_rate_linear"
+
+    def _structure(self):
+        return {"loss": self.loss, "fit_intercept": self.fit_intercept}
 
     def _linear_params(self, params):
         W = params[0]
-        b = params[1] if self.fit_intercept else np.zeros(W.shape[1], dtype=W.dtype)
+        b = params[1] if len(params) > 1 else np.zeros(W.shape[1], dtype=W.dtype)
         return W.T.copy(), b.copy()
+
+    def _raw_output(self, X):
+        if not sp.issparse(getattr(self, "coef_", None)):
+            return super()._raw_output(X)
+        check_is_fitted(self, "_state")
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        raw = X @ self.coef_.T
+        raw = raw.toarray() if sp.issparse(raw) else np.asarray(raw)
+        return raw.reshape(X.shape[0], -1) + self.intercept_
+
+    def sparsify(self):
+        """Store ``coef_`` as a scipy.sparse CSR matrix.
+
+        Worth it when most coefficients are exactly zero (L1 or elastic-net
+        penalties): the matrix takes less memory and prediction multiplies
+        by the sparse matrix. The training state keeps dense weights, so
+        ``partial_fit`` goes on as before (and makes ``coef_`` dense again).
+
+        Returns
+        -------
+        self : object
+            The estimator, with a sparse ``coef_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skgd import GDClassifier
+        >>> X, y = make_classification(random_state=0)
+        >>> clf = GDClassifier(penalty="l1", alpha=0.05, random_state=0).fit(X, y)
+        >>> clf.sparsify().coef_.format
+        'csr'
+        """
+        check_is_fitted(self, "_state")
+        self.coef_ = sp.csr_matrix(np.atleast_2d(self.coef_))
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a dense array again (undoes :meth:`sparsify`).
+
+        Returns
+        -------
+        self : object
+            The estimator, with a dense ``coef_``.
+        """
+        check_is_fitted(self, "_state")
+        if sp.issparse(self.coef_):
+            coef = self.coef_.toarray()
+            self.coef_ = coef[0] if self._info.get("y_ndim") == 1 else coef
+        return self
 
     def fit(
         self,
@@ -153,9 +199,11 @@ class GDRegressor(RegressorMixin, _LinearGD):
         ``squared_error`` is :math:`\frac12(y-\hat y)^2`.
 
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
-        Regularisation term. The L1 part enters the gradient as its
-        subgradient :math:`\alpha\rho\,\mathrm{sign}(w)`: weights become
-        small but not exactly zero (no truncation as in scikit-learn's SGD).
+        Regularisation term. The L1 part is applied after each update as a
+        proximal (soft-thresholding) step, scaled per coordinate by the
+        optimizer's step size, so that coefficients become exactly zero; with
+        ``batch_size=1`` the cumulative-penalty truncation of scikit-learn's
+        SGD (Tsuruoka et al., 2009) is used instead. See :meth:`sparsify`.
 
     alpha : float, default=1e-4
         Penalty strength.
@@ -167,7 +215,19 @@ class GDRegressor(RegressorMixin, _LinearGD):
         Whether to learn an intercept.
 
     epsilon : float, default=0.1
-        Threshold of the huber and epsilon-insensitive losses.
+        Threshold of the huber and epsilon-insensitive losses, in the
+        target's units.
+
+    scale_target : bool, default=True
+        Standardise the target inside ``fit``: training runs on
+        ``(y - mean) / scale`` (weighted by ``sample_weight``; no centring
+        without intercept; one scale, the root mean square of the centred
+        columns, for all targets), with ``epsilon`` and ``alpha`` rescaled so
+        that the minimiser is the same, and ``coef_``, ``intercept_``,
+        predictions and ``loss_curve_`` are in the original units. Gradient
+        descent then works on targets of any scale with the optimizers'
+        default step sizes. ``partial_fit`` takes the mean and scale of its
+        first chunk. ``tol`` applies to the loss of the standardised target.
 
     {shared}
 
@@ -219,6 +279,7 @@ class GDRegressor(RegressorMixin, _LinearGD):
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
         "fit_intercept": ["boolean"],
         "epsilon": [Interval(Real, 0, None, closed="left")],
+        "scale_target": ["boolean"],
     }
 
     def __init__(
@@ -230,9 +291,10 @@ class GDRegressor(RegressorMixin, _LinearGD):
         l1_ratio=0.15,
         fit_intercept=True,
         epsilon=0.1,
+        scale_target=True,
         optimizer="adam",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=1000,
         tol=1e-4,
@@ -242,6 +304,7 @@ class GDRegressor(RegressorMixin, _LinearGD):
         early_stopping=False,
         validation_fraction=0.1,
         max_grad_norm=None,
+        average=False,
         warm_start=False,
         verbose=0,
     ):
@@ -251,6 +314,7 @@ class GDRegressor(RegressorMixin, _LinearGD):
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.epsilon = epsilon
+        self.scale_target = scale_target
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -263,11 +327,15 @@ class GDRegressor(RegressorMixin, _LinearGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.max_grad_norm = max_grad_norm
+        self.average = average
         self.warm_start = warm_start
         self.verbose = verbose
 
     def _target_kwargs(self):
         return {"multi_output": True, "y_numeric": True}
+
+    def _structure(self):
+        return {**super()._structure(), "scale_target": self.scale_target}
 
     def _prepare_targets(self, y, *, reset, classes=None, info=None):
         return _regression_targets(y, reset=reset, info=info)
@@ -280,6 +348,7 @@ class GDRegressor(RegressorMixin, _LinearGD):
         self.coef_ = coef[0] if info["y_ndim"] == 1 else coef
         self.intercept_ = intercept
 
+    @available_if(BaseGD._check_partial_fit)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -340,7 +409,11 @@ class GDClassifier(ClassifierMixin, _LinearGD):
     ----------
     loss : str, default="log_loss"
         One of "log_loss", "hinge", "squared_hinge", "modified_huber",
-        "perceptron". ``predict_proba`` is available for ``log_loss``.
+        "perceptron". ``predict_proba`` is available for ``log_loss`` and
+        ``modified_huber``. For the perceptron, whose criterion is zero at
+        zero weights and grows with their scale, ``loss_curve_`` and the
+        stopping rule use the training error (the weighted fraction of
+        margin violations).
 
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
         Regularisation term (see :class:`GDRegressor`).
@@ -352,10 +425,12 @@ class GDClassifier(ClassifierMixin, _LinearGD):
     fit_intercept : bool, default=True
 
     class_weight : dict, "balanced" or None, default=None
-        Weights multiplying the sample weights of each class; "balanced" uses
+        Weights multiplying the sample weights of each class (finite and
+        non-negative, not all zero); "balanced" uses
         ``n_samples / (n_classes * bincount(y))``, with counts weighted by
-        ``sample_weight`` when given (not available with ``partial_fit``,
-        whose stream's class frequencies are unknown).
+        ``sample_weight`` when given. With ``partial_fit``, "balanced" uses
+        the (weighted) class counts of the whole stream seen so far, this
+        chunk included.
 
     {shared}
 
@@ -418,7 +493,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         class_weight=None,
         optimizer="adam",
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=1000,
         tol=1e-4,
@@ -428,6 +503,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         early_stopping=False,
         validation_fraction=0.1,
         max_grad_norm=None,
+        average=False,
         warm_start=False,
         verbose=0,
     ):
@@ -449,19 +525,12 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.max_grad_norm = max_grad_norm
+        self.average = average
         self.warm_start = warm_start
         self.verbose = verbose
 
     def _prepare_targets(self, y, *, reset, classes=None, info=None):
         return _classification_targets(y, reset=reset, classes=classes, info=info)
-
-    def _check_warm_start_compatible(self, info):
-        if not np.array_equal(info["classes"], self._info["classes"]):
-            raise ValueError(
-                "warm_start=True cannot reuse the previous coefficients: the "
-                f"classes changed from {self._info['classes']!r} to "
-                f"{info['classes']!r}."
-            )
 
     def _weight_samples(self, sample_weight, y, info, partial=False):
         return _apply_class_weight(self.class_weight, sample_weight, y, info, partial)
@@ -473,6 +542,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         self.classes_ = info["classes"]
         self.coef_, self.intercept_ = self._linear_params(params)
 
+    @available_if(BaseGD._check_partial_fit)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -521,11 +591,15 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         return _decode(self._raw_output(X), self._info)
 
     def _has_proba(self):
-        return self.loss == "log_loss"
+        return self.loss in ("log_loss", "modified_huber")
 
     @available_if(_has_proba)
     def predict_proba(self, X):
-        """Class probabilities (``loss="log_loss"`` only).
+        """Class probabilities (``loss="log_loss"`` or ``"modified_huber"``).
+
+        For ``modified_huber`` (as scikit-learn's SGD), the probability of
+        each class is ``(clip(score, -1, 1) + 1) / 2``, normalised over the
+        classes when there are more than two.
 
         Parameters
         ----------
@@ -580,27 +654,40 @@ def _classification_targets(y, *, reset, classes=None, info=None):
     return _one_hot(y, info), info
 
 
+def _check_class_weight_dict(class_weight, classes):
+    values = np.array([float(v) for v in class_weight.values()])
+    if not (np.isfinite(values).all() and (values >= 0).all()):
+        raise ValueError(
+            "class_weight values must be finite and non-negative; got "
+            f"{class_weight!r}."
+        )
+
+
 def _apply_class_weight(class_weight, sample_weight, y, info, partial):
-    """Sample weights multiplied by the weights of the samples' classes."""
+    """Sample weights multiplied by the weights of the samples' classes.
+
+    For ``partial_fit`` with "balanced", the weighted class counts of the
+    stream so far are kept in ``info["class_counts"]`` (this chunk included).
+    """
     if class_weight is None:
         return sample_weight
-    if partial and class_weight == "balanced":
-        raise ValueError(
-            "class_weight='balanced' is not supported by partial_fit: the "
-            "class frequencies of a stream are unknown. Pass a dict of "
-            "class weights instead."
-        )
     classes = info["classes"]
     idx = np.searchsorted(classes, y)
     if class_weight == "balanced":
         # counts weighted by sample_weight, so that integer weights and
-        # repeated samples get the same class weights
-        counts = np.bincount(idx, weights=sample_weight, minlength=classes.size)
+        # repeated samples get the same class weights; scaled by the largest
+        # weight so that their sum cannot overflow
+        scale = float(sample_weight.max()) or 1.0
+        counts = np.bincount(idx, weights=sample_weight / scale, minlength=classes.size)
+        if partial:
+            counts = counts * scale + info.get("class_counts", 0.0)
+            info["class_counts"] = counts
+            scale = float(counts.max()) or 1.0
+            counts = counts / scale
         with np.errstate(divide="ignore"):
-            weights = np.where(
-                counts > 0, sample_weight.sum() / (classes.size * counts), 0.0
-            )
+            weights = np.where(counts > 0, counts.sum() / (classes.size * counts), 0.0)
     else:
+        _check_class_weight_dict(class_weight, classes)
         weights = compute_class_weight(class_weight, classes=classes, y=y)
     return sample_weight * weights[idx].astype(sample_weight.dtype)
 
@@ -651,7 +738,7 @@ def _decode(raw, info):
     return classes[np.argmax(raw, axis=1)]
 
 
-_LINEAR_SHARED = shared_doc(optimizer="adam", learning_rate_init=0.01, max_iter=1000)
+_LINEAR_SHARED = shared_doc(optimizer="adam", max_iter=1000, model="linear")
 fill_doc(GDRegressor, shared=_LINEAR_SHARED)
 fill_doc(GDClassifier, shared=_LINEAR_SHARED)
 fill_doc(_LinearGD.fit, fit_doc=_FIT_DOC)

@@ -33,6 +33,10 @@ class Loss:
 
     #: whether the loss models class probabilities (enables predict_proba)
     is_probabilistic = False
+    #: the loss of ``s * raw`` against ``s * Y`` is ``s ** degree`` times the
+    #: loss of ``raw`` against ``Y`` (regression losses, with their epsilon
+    #: scaled too): how standardising the target rescales the objective
+    degree = 2
 
     def pointwise(self, raw, Y):
         """Per-sample loss ``(n,)`` and its gradient ``(n, n_outputs)``."""
@@ -74,6 +78,14 @@ class Loss:
         values, _ = self.pointwise(raw, Y)
         return float(np.average(values, weights=sample_weight))
 
+    def monitored(self, raw, Y, sample_weight=None):
+        """The weighted mean that training monitors (by default the loss).
+
+        Stopping rules, ``loss_curve_`` and the validation loss of early
+        stopping use this value.
+        """
+        return self.loss(raw, Y, sample_weight)
+
 
 # --- regression -------------------------------------------------------------
 
@@ -104,6 +116,8 @@ class Huber(Loss):
 class EpsilonInsensitive(Loss):
     r""":math:`\max(0, |\hat y - y| - \epsilon)`."""
 
+    degree = 1
+
     def __init__(self, epsilon=0.1):
         self.epsilon = epsilon
 
@@ -127,6 +141,8 @@ class SquaredEpsilonInsensitive(Loss):
 
 class AbsoluteError(Loss):
     r""":math:`|\hat y - y|`."""
+
+    degree = 1
 
     def pointwise(self, raw, Y):
         r = raw - Y
@@ -162,11 +178,43 @@ def _perceptron(z):
 
 
 class MarginLoss(Loss):
-    """A margin loss, binary/multilabel per column or multiclass pairwise."""
+    r"""A margin loss, binary/multilabel per column or multiclass pairwise.
+
+    The perceptron criterion is zero at zero weights and grows with their
+    scale, so a lower value does not mean a better model: for it, training
+    monitors the weighted fraction of samples with a margin violation
+    (:math:`z \le 0`), the quantity the perceptron actually drives down.
+    ``modified_huber`` gives probabilities as scikit-learn's SGD does:
+    :math:`(\operatorname{clip}(s, -1, 1) + 1) / 2` per class, normalised
+    over the classes (uniform where all are zero).
+    """
 
     def __init__(self, phi, multiclass):
         self.phi = phi
         self.multiclass = multiclass
+        self.is_probabilistic = phi is _modified_huber
+        self.scale_free = phi is _perceptron
+
+    def monitored(self, raw, Y, sample_weight=None):
+        if self.phi is not _perceptron:
+            return super().monitored(raw, Y, sample_weight)
+        if self.multiclass:
+            true_score = (raw * Y).sum(axis=1, keepdims=True)
+            margins = np.where(Y > 0, np.inf, true_score - raw)
+            violated = (margins <= 0).any(axis=1)
+        else:
+            violated = ((2 * Y - 1) * raw <= 0).sum(axis=1)
+        return float(np.average(violated, weights=sample_weight))
+
+    def probabilities(self, raw):
+        """Class (multiclass) or positive-label (per column) probabilities."""
+        proba = (np.clip(raw, -1, 1) + 1) / 2
+        if not self.multiclass:
+            return proba
+        total = proba.sum(axis=1, keepdims=True)
+        uniform = np.full_like(proba, 1.0 / proba.shape[1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, proba / total, uniform)
 
     def pointwise(self, raw, Y):
         if not self.multiclass:

@@ -113,12 +113,19 @@ class MLPGD(BaseGD):
     {model_doc}
 
     epsilon : float, default=0.1
-        Threshold of the huber loss (regression).
+        Threshold of the huber loss (regression), in the target's units.
+
+    scale_target : bool, default=True
+        Regression: standardise the target inside ``fit`` (see
+        :class:`skgd.GDRegressor`); the output layer is mapped back, so
+        ``coefs_``, ``intercepts_``, predictions and ``loss_curve_`` are in
+        the target's original units.
 
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class (classification
         losses only; not for multilabel targets); "balanced" uses
-        ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
+        ``n_samples / (n_classes * bincount(y))`` (with ``partial_fit``, the
+        class counts of the stream so far).
 
     {shared}
 
@@ -158,6 +165,7 @@ class MLPGD(BaseGD):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "init": [StrOptions(set(_INITS)), None],
         "epsilon": [Interval(Real, 0, None, closed="left")],
+        "scale_target": ["boolean"],
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
 
@@ -172,10 +180,11 @@ class MLPGD(BaseGD):
         alpha=1e-4,
         l1_ratio=0.15,
         epsilon=0.1,
+        scale_target=True,
         class_weight=None,
         optimizer="adam",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -185,6 +194,7 @@ class MLPGD(BaseGD):
         early_stopping=False,
         validation_fraction=0.1,
         max_grad_norm=None,
+        average=False,
         warm_start=False,
         verbose=0,
     ):
@@ -277,28 +287,16 @@ class MLPGD(BaseGD):
         init = self.init or default_init(self.activation)
         return network, init_params(sizes, init, rng, dtype)
 
-    def _check_warm_start_compatible(self, info):
-        old = self._info
-        same_targets = (
-            info["n_outputs"] == old["n_outputs"]
-            and ("classes" in info) == ("classes" in old)
-            and info.get("multilabel") == old.get("multilabel")
-            and np.array_equal(info.get("classes", []), old.get("classes", []))
-        )
-        sizes = self._layer_sizes(self.n_features_in_, info["n_outputs"])
-        shapes = [W.shape for W in self._network.weights(self._state.params)]
-        same_network = shapes == list(zip(sizes[:-1], sizes[1:], strict=True))
-        if not (same_targets and same_network):
-            raise ValueError(
-                "warm_start=True cannot reuse the previous weights: the targets "
-                "(task, classes or outputs), the number of features or "
-                "hidden_layer_sizes changed."
-            )
-        if self.activation != self._network.activation:
-            raise ValueError(
-                "warm_start=True cannot reuse the previous weights: activation "
-                f"changed from {self._network.activation!r} to {self.activation!r}."
-            )
+    def _structure(self):
+        return {
+            "loss": self.loss,
+            "hidden_layer_sizes": self._hidden_sizes(),
+            "activation": self.activation,
+            "scale_target": getattr(self, "scale_target", False),
+        }
+
+    def _has_output_intercept(self):
+        return True
 
     def _score_raw(self, raw, y, sample_weight, info):
         if "classes" in info:
@@ -356,6 +354,7 @@ class MLPGD(BaseGD):
         """
         return self._fit(X, y, sample_weight, (X_val, y_val, sample_weight_val), {})
 
+    @available_if(BaseGD._check_partial_fit)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -519,7 +518,11 @@ class MLPGDClassifier(MLPGD):
     """
 
     _parameter_constraints = {
-        **{k: v for k, v in MLPGD._parameter_constraints.items() if k != "epsilon"},
+        **{
+            k: v
+            for k, v in MLPGD._parameter_constraints.items()
+            if k not in ("epsilon", "scale_target")
+        },
         "loss": [StrOptions(set(MLP_CLASSIFICATION_LOSSES))],
     }
 
@@ -536,7 +539,7 @@ class MLPGDClassifier(MLPGD):
         class_weight=None,
         optimizer="adam",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -546,6 +549,7 @@ class MLPGDClassifier(MLPGD):
         early_stopping=False,
         validation_fraction=0.1,
         max_grad_norm=None,
+        average=False,
         warm_start=False,
         verbose=0,
     ):
@@ -568,7 +572,13 @@ class MLPGDRegressor(MLPGD):
     {model_doc}
 
     epsilon : float, default=0.1
-        Threshold of the huber loss.
+        Threshold of the huber loss, in the target's units.
+
+    scale_target : bool, default=True
+        Regression: standardise the target inside ``fit`` (see
+        :class:`skgd.GDRegressor`); the output layer is mapped back, so
+        ``coefs_``, ``intercepts_``, predictions and ``loss_curve_`` are in
+        the target's original units.
 
     {shared}
 
@@ -615,9 +625,10 @@ class MLPGDRegressor(MLPGD):
         alpha=1e-4,
         l1_ratio=0.15,
         epsilon=0.1,
+        scale_target=True,
         optimizer="adam",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
@@ -627,11 +638,13 @@ class MLPGDRegressor(MLPGD):
         early_stopping=False,
         validation_fraction=0.1,
         max_grad_norm=None,
+        average=False,
         warm_start=False,
         verbose=0,
     ):
         _store_params(self, locals())
 
+    @available_if(BaseGD._check_partial_fit)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -730,7 +743,7 @@ _ATTRIBUTES_DOC = """\
 def _fill_doc(cls, loss_doc):
     shared = shared_doc(
         optimizer="adam",
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         max_iter=200,
         n_iter_no_change=10,
         extra_random=" and the weight initialisation",

@@ -50,7 +50,33 @@ class Optimizer(BaseEstimator):
     only their constructor arguments, so ``get_params``/``set_params`` and
     :func:`sklearn.base.clone` work, and ``GridSearchCV`` can tune
     ``optimizer__<name>`` on an estimator.
+
+    Class attributes
+    ----------------
+    default_learning_rate : float
+        The step size a neural network (``MLPGD*``) uses with
+        ``learning_rate_init="auto"``: the common default of this rule
+        (torch's or Keras's), which suits standardised inputs.
+    default_learning_rate_linear : float
+        The same for the linear models, whose convex, well-conditioned
+        problems (on standardised data) take larger steps: ten times the
+        network step for the adaptive rules whose step does not depend on
+        the gradient's scale.
+    proximal : bool
+        Whether an L1 penalty is applied as a proximal (soft-thresholding)
+        step after each update, scaled per coordinate by :meth:`step_sizes`.
+        Sign-based rules (Rprop) set it to False: the L1 subgradient then
+        enters their gradient, and a weight that crosses zero is set to zero.
+
+    Weight decay, where a rule has it, applies to the arrays flagged in
+    ``state["decay_mask"]`` (a list of bools set by the estimators so that
+    intercepts are not decayed, as ``alpha`` never penalises them); without
+    that key every array decays.
     """
+
+    default_learning_rate = 0.01
+    default_learning_rate_linear = 0.01
+    proximal = True
 
     def init_state(self, params):
         """Return a fresh training state for a list of parameter arrays.
@@ -88,6 +114,36 @@ class Optimizer(BaseEstimator):
     def validate(self):
         """Check the hyper-parameters; raise ``ValueError`` when invalid."""
         self._validate_params()
+
+    def step_sizes(self, params, state, lr):
+        """Per-coordinate step sizes of the update just applied.
+
+        The proximal L1 step soft-thresholds each coordinate by
+        ``l1 * step``: an adaptive rule divides the learning rate by its
+        running gradient scale, so its threshold is divided likewise.
+
+        Parameters
+        ----------
+        params : list of ndarray
+        state : dict
+            The state after the update.
+        lr : float
+            The learning rate given to that update.
+
+        Returns
+        -------
+        steps : list of float or ndarray
+            One entry per parameter array (a scalar or an array of its shape).
+        """
+        return [lr] * len(params)
+
+    def _weight_decays(self, state, n_arrays):
+        """The weight decay of each array (zero where the mask says no)."""
+        mask = state.get("decay_mask")
+        wd = getattr(self, "weight_decay", 0.0)
+        if mask is None:
+            return [wd] * n_arrays
+        return [wd if decays else 0.0 for decays in mask]
 
 
 def _zeros(params):
@@ -172,6 +228,14 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.weight_decay = weight_decay
 
+    @property
+    def default_learning_rate(self):
+        # 0.1 for plain SGD; momentum multiplies the effective step by
+        # 1 / (1 - momentum), so the base step shrinks accordingly
+        return round(0.1 * (1.0 - self.momentum), 12)
+
+    default_learning_rate_linear = default_learning_rate
+
     def validate(self):
         super().validate()
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
@@ -189,18 +253,10 @@ class SGD(Optimizer):
     def update(self, params, grads, state, lr):
         first = state["step"] == 0
         bufs = state.get("momentum_buffer", [None] * len(params))
-        for p, g, b in zip(params, grads, bufs, strict=True):
-            _sgd_rule(
-                p,
-                g,
-                b,
-                first,
-                lr,
-                self.momentum,
-                self.dampening,
-                self.nesterov,
-                self.weight_decay,
-            )
+        decays = self._weight_decays(state, len(params))
+        hyper = (self.momentum, self.dampening, self.nesterov)
+        for p, g, b, wd in zip(params, grads, bufs, decays, strict=True):
+            _sgd_rule(p, g, b, first, lr, *hyper, wd)
         state["step"] += 1
 
 
@@ -257,6 +313,9 @@ class Adagrad(Optimizer):
         "eps": [_POSITIVE],
     }
 
+    default_learning_rate = 0.01
+    default_learning_rate_linear = 0.1
+
     def __init__(
         self, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
     ):
@@ -271,9 +330,14 @@ class Adagrad(Optimizer):
 
     def update(self, params, grads, state, lr):
         clr = lr / (1.0 + state["step"] * self.lr_decay)
-        for p, g, s in zip(params, grads, state["sum"], strict=True):
-            _adagrad_rule(p, g, s, clr, self.eps, self.weight_decay)
+        decays = self._weight_decays(state, len(params))
+        for p, g, s, wd in zip(params, grads, state["sum"], decays, strict=True):
+            _adagrad_rule(p, g, s, clr, self.eps, wd)
         state["step"] += 1
+
+    def step_sizes(self, params, state, lr):
+        clr = lr / (1.0 + (state["step"] - 1) * self.lr_decay)
+        return [clr / (np.sqrt(s) + self.eps) for s in state["sum"]]
 
 
 def _adadelta_rule(param, grad, square_avg, acc_delta, lr, rho, eps, wd):
@@ -331,6 +395,9 @@ class Adadelta(Optimizer):
         "weight_decay": [_NON_NEGATIVE],
     }
 
+    default_learning_rate = 1.0
+    default_learning_rate_linear = 1.0
+
     def __init__(self, rho=0.9, eps=1e-6, weight_decay=0.0):
         self.rho = rho
         self.eps = eps
@@ -340,12 +407,19 @@ class Adadelta(Optimizer):
         return {"step": 0, "square_avg": _zeros(params), "acc_delta": _zeros(params)}
 
     def update(self, params, grads, state, lr):
+        decays = self._weight_decays(state, len(params))
         arrays = zip(
-            params, grads, state["square_avg"], state["acc_delta"], strict=True
+            params, grads, state["square_avg"], state["acc_delta"], decays, strict=True
         )
-        for p, g, v, u in arrays:
-            _adadelta_rule(p, g, v, u, lr, self.rho, self.eps, self.weight_decay)
+        for p, g, v, u, wd in arrays:
+            _adadelta_rule(p, g, v, u, lr, self.rho, self.eps, wd)
         state["step"] += 1
+
+    def step_sizes(self, params, state, lr):
+        return [
+            lr * np.sqrt(u + self.eps) / np.sqrt(v + self.eps)
+            for v, u in zip(state["square_avg"], state["acc_delta"], strict=True)
+        ]
 
 
 def _rmsprop_rule(param, grad, square_avg, grad_avg, buf, lr, rho, eps, wd, momentum):
@@ -420,6 +494,9 @@ class RMSprop(Optimizer):
         "centered": ["boolean"],
     }
 
+    default_learning_rate = 0.001
+    default_learning_rate_linear = 0.01
+
     def __init__(
         self, rho=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False
     ):
@@ -447,10 +524,18 @@ class RMSprop(Optimizer):
             state.get("momentum_buffer", none),
             strict=True,
         )
-        hyper = (self.rho, self.eps, self.weight_decay, self.momentum)
-        for p, g, v, m, b in arrays:
-            _rmsprop_rule(p, g, v, m, b, lr, *hyper)
+        decays = self._weight_decays(state, len(params))
+        for (p, g, v, m, b), wd in zip(arrays, decays, strict=True):
+            _rmsprop_rule(p, g, v, m, b, lr, self.rho, self.eps, wd, self.momentum)
         state["step"] += 1
+
+    def step_sizes(self, params, state, lr):
+        steps = []
+        grad_avgs = state.get("grad_avg", [None] * len(params))
+        for v, m in zip(state["square_avg"], grad_avgs, strict=True):
+            scale = v if m is None else np.maximum(v - m * m, 0.0)
+            steps.append(lr / (np.sqrt(scale) + self.eps))
+        return steps
 
 
 def _adam_rule(
@@ -519,6 +604,8 @@ class Adam(Optimizer):
         "amsgrad": ["boolean"],
     }
     _decoupled_weight_decay = False
+    default_learning_rate = 0.001
+    default_learning_rate_linear = 0.01
 
     def __init__(
         self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False
@@ -545,10 +632,18 @@ class Adam(Optimizer):
             state.get("max_exp_avg_sq", [None] * len(params)),
             strict=True,
         )
-        hyper = (self.beta1, self.beta2, self.eps, self.weight_decay)
-        for p, g, m, v, vmax in arrays:
-            _adam_rule(p, g, m, v, vmax, t, lr, *hyper, self._decoupled_weight_decay)
+        decays = self._weight_decays(state, len(params))
+        hyper = (self.beta1, self.beta2, self.eps)
+        decoupled = self._decoupled_weight_decay
+        for (p, g, m, v, vmax), wd in zip(arrays, decays, strict=True):
+            _adam_rule(p, g, m, v, vmax, t, lr, *hyper, wd, decoupled)
         state["step"] = t
+
+    def step_sizes(self, params, state, lr):
+        # lr / (sqrt(v_hat) + eps): the step a steady gradient gets
+        correction = math.sqrt(1.0 - self.beta2 ** state["step"])
+        second = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+        return [lr / (np.sqrt(v) / correction + self.eps) for v in second]
 
 
 class AdamW(Adam):
@@ -575,7 +670,8 @@ class AdamW(Adam):
     eps : float, default=1e-8
         Term added to the denominator for numerical stability.
     weight_decay : float, default=1e-2
-        Decoupled decay :math:`\lambda`, scaled by the learning rate.
+        Decoupled decay :math:`\lambda`, scaled by the learning rate. In
+        the estimators it skips the intercepts, as ``alpha`` does.
     amsgrad : bool, default=False
         Use the running maximum of the second-moment estimate (AMSGrad).
 
@@ -673,6 +769,9 @@ class NAdam(Optimizer):
         "momentum_decay": [_NON_NEGATIVE],
     }
 
+    default_learning_rate = 0.002
+    default_learning_rate_linear = 0.01
+
     def __init__(
         self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3
     ):
@@ -695,12 +794,19 @@ class NAdam(Optimizer):
         mu = _nadam_mu(self.beta1, self.momentum_decay, t)
         mu_next = _nadam_mu(self.beta1, self.momentum_decay, t + 1)
         state["mu_product"] *= mu
-        hyper = (self.beta1, self.beta2, self.eps, self.weight_decay)
+        hyper = (self.beta1, self.beta2, self.eps)
         schedule = (mu, mu_next, state["mu_product"])
-        arrays = zip(params, grads, state["exp_avg"], state["exp_avg_sq"], strict=True)
-        for p, g, m, v in arrays:
-            _nadam_rule(p, g, m, v, t, lr, *hyper, *schedule)
+        decays = self._weight_decays(state, len(params))
+        arrays = zip(
+            params, grads, state["exp_avg"], state["exp_avg_sq"], decays, strict=True
+        )
+        for p, g, m, v, wd in arrays:
+            _nadam_rule(p, g, m, v, t, lr, *hyper, wd, *schedule)
         state["step"] = t
+
+    def step_sizes(self, params, state, lr):
+        correction = math.sqrt(1.0 - self.beta2 ** state["step"])
+        return [lr / (np.sqrt(v) / correction + self.eps) for v in state["exp_avg_sq"]]
 
 
 def _rprop_rule(param, grad, prev, step_size, eta_minus, eta_plus, smin, smax):
@@ -767,6 +873,8 @@ class Rprop(Optimizer):
         "step_size_min": [_NON_NEGATIVE],
         "step_size_max": [_POSITIVE],
     }
+
+    proximal = False
 
     def __init__(
         self, eta_minus=0.5, eta_plus=1.2, step_size_min=1e-6, step_size_max=50.0

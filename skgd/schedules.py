@@ -82,6 +82,27 @@ class Schedule(BaseEstimator):
     def observe(self, state, loss):
         """Record the loss monitored at the end of an epoch (default: ignore)."""
 
+    def on_stall(self, lr0, state):
+        """React to a stall of the monitored loss; True if training goes on.
+
+        The training loop calls this when the monitored loss has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs, before it stops. A schedule
+        that can still lower its rate (reduce-on-plateau) does so and returns
+        True; the default returns False, so training stops.
+
+        Parameters
+        ----------
+        lr0 : float
+            The base step size.
+        state : dict
+            Training progress merged with this schedule's state.
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
     def validate(self):
         """Check the hyper-parameters; raise ``ValueError`` when invalid."""
         self._validate_params()
@@ -383,10 +404,17 @@ class Warmup(Schedule):
         if self.after is not None:
             self.after.observe(state, loss)
 
+    def on_stall(self, lr0, state):
+        return self.after is not None and self.after.on_stall(lr0, state)
+
     def _factor(self, step):
         if step >= self.warmup_steps:
             return 1.0
         return self.start_factor + (1.0 - self.start_factor) * step / self.warmup_steps
+
+
+# the rate below which a stall of the loss ends training (scikit-learn's)
+_STALL_FLOOR = 1e-6
 
 
 class Plateau(Schedule):
@@ -421,6 +449,12 @@ class Plateau(Schedule):
     default ``patience=2`` reacts sooner, so that the rate is lowered before
     the estimators' ``n_iter_no_change`` rule (5 or 10 epochs) ends training.
     A NaN loss counts as bad.
+
+    In an estimator, the stopping rule (``tol``, ``n_iter_no_change``) does
+    not end training while this schedule can still lower the rate: on each
+    stall the rate is multiplied by :math:`\rho` again, and training stops
+    only when a stall finds the rate at :math:`\max(\alpha_{\min}, 10^{-6})`
+    or below (scikit-learn's "adaptive" rule).
 
     Parameters
     ----------
@@ -483,6 +517,15 @@ class Plateau(Schedule):
         if state["plateau_bad_epochs"] > self.patience:
             state["plateau_scale"] *= self.factor
             state["plateau_bad_epochs"] = 0
+
+    def on_stall(self, lr0, state):
+        # as scikit-learn's "adaptive": lower the rate while it is above the
+        # floor, stop once it has reached it
+        if self.rate(lr0, state) <= max(self.min_lr, _STALL_FLOOR):
+            return False
+        state["plateau_scale"] *= self.factor
+        state["plateau_bad_epochs"] = 0
+        return True
 
 
 # name -> (class, keyword arguments); every name in the SPEC resolves here.

@@ -105,7 +105,9 @@ def test_multinomial_log_loss_matches_logistic_regression(iris):
 def test_multi_output_equals_independent_fits(diabetes):
     X, y = diabetes
     Y = np.column_stack([y, -2 * y + 1])
-    params = dict(optimizer="adam", batch_size="full", max_iter=50, tol=None)
+    params = dict(
+        optimizer="adam", batch_size="full", max_iter=50, tol=None, scale_target=False
+    )
     multi = GDRegressor(**params).fit(X, Y)
     for k in range(2):
         single = GDRegressor(**params).fit(X, Y[:, k])
@@ -166,7 +168,12 @@ def test_grid_search_tunes_optimizer_and_schedule_parameters(iris):
     X, y = iris
     pipe = make_pipeline(
         StandardScaler(),
-        GDClassifier(optimizer=Adam(), learning_rate=Exponential(), max_iter=50),
+        GDClassifier(
+            optimizer=Adam(),
+            learning_rate=Exponential(),
+            learning_rate_init=0.01,
+            max_iter=50,
+        ),
     )
     grid = {
         "gdclassifier__optimizer__beta1": [0.5, 0.9],
@@ -387,11 +394,25 @@ def test_plateau_schedule_lowers_the_rate_inside_the_estimator(iris):
     assert not any(key.startswith("plateau") for key in vars(plateau))
 
 
-def test_verbose_prints_each_epoch(iris, capsys):
+def test_verbose_prints_each_epoch_and_the_stop_reason(iris, capsys):
     X, y = iris
-    GDClassifier(max_iter=3, tol=None, verbose=1).fit(X, y)
+    clf = GDClassifier(max_iter=3, tol=None, verbose=1).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(",")[0] for line in lines] == ["Epoch 1", "Epoch 2", "Epoch 3"]
+    assert [line.split(":")[0] for line in lines[:3]] == [
+        "Epoch 1",
+        "Epoch 2",
+        "Epoch 3",
+    ]
+    printed = [float(line.split("loss ")[1].split(",")[0]) for line in lines[:3]]
+    np.testing.assert_allclose(printed, clf.loss_curve_, rtol=1e-5)
+    assert lines[3].startswith("Stopped after epoch 3: max_iter=3 epochs reached (")
+
+
+def test_verbose_says_why_training_stopped(iris, capsys):
+    X, y = iris
+    GDClassifier(tol=0.5, n_iter_no_change=2, verbose=1).fit(X, y)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "the training loss did not improve by tol=0.5 for 2 epochs" in last
 
 
 def test_no_intercept_classifier_learns_separable_data():
