@@ -1,11 +1,13 @@
 """Shared estimator base: parameters, validation, the fit/partial_fit template."""
 
 import copy
+import dataclasses
 import textwrap
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -17,6 +19,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import FitTask
+from ._network import Network
 from ._training import (
     Objective,
     TrainingConfig,
@@ -140,7 +144,7 @@ def fill_doc(obj, **parts):
     obj.__doc__ = "\n".join(lines)
 
 
-class BaseGD(BaseEstimator):
+class BaseGD(CallbackSupportMixin, BaseEstimator):
     """Template for estimators trained by the skgd training loop.
 
     Subclasses provide the model (network, initial parameters), the loss and
@@ -352,7 +356,7 @@ class BaseGD(BaseEstimator):
             info = dict(self._info)
             Y, _ = self._prepare_targets(y, reset=False, classes=classes, info=info)
         sample_weight = self._weight_samples(sample_weight, y, info, partial=partial)
-        if not sample_weight.sum() > 0:
+        if not (sample_weight > 0).any():
             raise ValueError(
                 "All samples have zero weight (after applying sample_weight and "
                 "class_weight): there is nothing to train on."
@@ -416,6 +420,7 @@ class BaseGD(BaseEstimator):
 
     def _fit_checked(self, X, y, sample_weight, val_inputs, init):
         optimizer, schedule = self._validate_hyperparameters()
+        task = FitTask(self, "fit", self.max_iter, X, y, sample_weight)
         X_val, y_val, sample_weight_val = val_inputs
         if X_val is None and (y_val is not None or sample_weight_val is not None):
             raise ValueError("y_val and sample_weight_val are given without X_val.")
@@ -449,8 +454,17 @@ class BaseGD(BaseEstimator):
 
         state = self._new_state(params, optimizer, schedule, rng, network)
         config = self._config(early_stopping, optimizer, data[0].shape[0])
+        hooks = task.epoch_hooks(network, optimizer, schedule, info, objective, config)
         stopped = train(
-            objective, optimizer, schedule, state, data, config, self.max_iter, score
+            objective,
+            optimizer,
+            schedule,
+            state,
+            data,
+            config,
+            self.max_iter,
+            score,
+            **hooks,
         )
         if not stopped and self.tol is not None:
             warn_user(
@@ -459,6 +473,7 @@ class BaseGD(BaseEstimator):
                 ConvergenceWarning,
             )
         self._commit(network, state, optimizer, schedule, info, objective, config)
+        task.end()
         return self
 
     def _check_partial_fit(self):
@@ -476,6 +491,11 @@ class BaseGD(BaseEstimator):
         # validated on every call, so that set_params between calls is
         # checked and takes effect like the other hyper-parameters
         optimizer, schedule = self._validate_hyperparameters()
+        if not first and self._structure() != self._info["structure"]:
+            # before the targets are read with settings they no longer fit
+            n_features = self._state.params[0].shape[0]
+            self._check_compatible(self._info, n_features, "partial_fit")
+        task = FitTask(self, "partial_fit", 1, X, y, sample_weight)
         X, Y, y, sample_weight, info = self._prepare_data(
             X, y, sample_weight, reset=first, partial=True, classes=classes
         )
@@ -493,8 +513,11 @@ class BaseGD(BaseEstimator):
         config = self._config(False, optimizer, X.shape[0])
         config.tol = None
         objective = self._objective(network, info)
-        train(objective, optimizer, schedule, state, (X, Y, sample_weight), config, 1)
+        hooks = task.epoch_hooks(network, optimizer, schedule, info, objective, config)
+        data = (X, Y, sample_weight)
+        train(objective, optimizer, schedule, state, data, config, 1, **hooks)
         self._commit(network, state, optimizer, schedule, info, objective, config)
+        task.end()
         return self
 
     def _weight_samples(self, sample_weight, y, info, partial=False):
@@ -511,6 +534,7 @@ class BaseGD(BaseEstimator):
         self.learning_rate_init_ = config.learning_rate_init
         self.n_iter_ = state.n_iter
         self.t_ = state.t
+        self.stop_reason_ = state.stop_reason
         scale = objective.value_scale
         self.loss_curve_ = [loss * scale for loss in state.loss_curve]
         early_stopping = config.early_stopping
@@ -526,6 +550,30 @@ class BaseGD(BaseEstimator):
             self.validation_loss_curve_ = None
             self.best_validation_score_ = None
         self._export(network, self._model_params, info)
+
+    # --- persistence ----------------------------------------------------------
+
+    def __getstate__(self):
+        # the private training state and network are stored as plain dicts
+        # (arrays, numbers, lists), so that skops.io can load an estimator
+        # trusting only skgd's public classes
+        state = dict(super().__getstate__())  # a copy: it may be self.__dict__
+        if isinstance(state.get("_state"), TrainingState):
+            training = state["_state"]
+            state["_state"] = {
+                f.name: getattr(training, f.name) for f in dataclasses.fields(training)
+            }
+        if isinstance(state.get("_network"), Network):
+            state["_network"] = dict(vars(state["_network"]))
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("_state"), dict):
+            state["_state"] = TrainingState(**state["_state"])
+        if isinstance(state.get("_network"), dict):
+            state["_network"] = Network(**state["_network"])
+        super().__setstate__(state)
 
     def _raw_output(self, X):
         check_is_fitted(self, "_state")
@@ -611,8 +659,15 @@ def _init_optimizer_state(optimizer, params, network):
 
 
 def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule, network):
-    """Keep the optimizer's and schedule's state unless their kind changed."""
-    if type(optimizer) is not type(old_optimizer):
+    """Keep the optimizer's and schedule's state unless their kind changed.
+
+    The kind is the class and the state it keeps: "sgd" to "momentum", or
+    Adam to AMSGrad, starts a fresh state.
+    """
+    fresh_keys = set(optimizer.init_state(state.params))
+    if type(optimizer) is not type(old_optimizer) or not fresh_keys <= set(
+        state.optimizer_state
+    ):
         state.optimizer_state = _init_optimizer_state(optimizer, state.params, network)
     if type(schedule) is not type(old_schedule):
         progress = {k: state.schedule_state[k] for k in ("epoch", "step", "max_iter")}

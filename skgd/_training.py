@@ -8,9 +8,9 @@ estimator resumes identically.
 
 One update (:func:`apply_update`) is: clip the gradient, ask the schedule for
 the rate, let the optimizer step on the smooth part of the objective (loss and
-L2), apply the L1 part as a proximal step (soft-thresholding, or the
-cumulative-penalty truncation for per-sample updates), then update the
-averaged weights.
+L2), apply the L1 part as a proximal step (soft-thresholding for full
+batches, the cumulative-penalty truncation for stochastic mini-batches), then
+update the averaged weights.
 """
 
 import os
@@ -30,10 +30,18 @@ class DivergenceWarning(ConvergenceWarning):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _internal(frame):
+    # skgd's own frames, and scikit-learn's ``with_callbacks`` around its methods
+    return frame.f_code.co_filename.startswith(_PACKAGE_DIR) or frame.f_globals.get(
+        "__name__", ""
+    ).startswith("sklearn.callback.")
+
+
 def warn_user(message, category):
     """``warnings.warn`` pointing at the first frame outside skgd (the user's)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    # stacklevel 1 is this function, 2 its caller
+    frame, level = sys._getframe(1), 2
+    while frame is not None and _internal(frame):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 
@@ -147,7 +155,8 @@ class TrainingConfig:
 
     ``average`` is the number of samples after which weight averaging starts
     (0: no averaging); ``cumulative_l1`` selects the cumulative-penalty L1
-    truncation (per-sample updates) instead of plain soft-thresholding.
+    truncation (mini-batches smaller than the data) instead of plain
+    soft-thresholding.
     """
 
     learning_rate_init: float
@@ -192,6 +201,9 @@ class TrainingState:
     l1_total: list | None = None
     l1_applied: list | None = None
     stop_reason: str = ""
+    # the weights training started from: a stream judges each call against
+    # them, since one call may hold a single batch
+    initial_params: list | None = None
 
     def model_params(self):
         """The parameters that predict: the averaged ones once averaging began."""
@@ -279,6 +291,17 @@ def _update_average(state, config):
         avg += (p - avg) / state.n_avg
 
 
+def _l1_pseudo_gradient(grad, sign, l1):
+    """The steepest-descent direction of ``loss + l1 |w|`` (orthant-wise).
+
+    Away from zero it is ``grad + l1 sign(w)``; at zero the L1 term cancels
+    a gradient smaller than ``l1`` (the weight stays at zero) and shrinks a
+    larger one.
+    """
+    at_zero = np.sign(grad) * np.maximum(np.abs(grad) - l1, 0)
+    return np.where(sign == 0, at_zero, grad + l1 * sign).astype(grad.dtype)
+
+
 def apply_update(objective, optimizer, schedule, state, grads, config, n_samples):
     """One update of ``state.params`` from the smooth gradient ``grads``.
 
@@ -294,7 +317,7 @@ def apply_update(objective, optimizer, schedule, state, grads, config, n_samples
         signs = {}
         for i in _weight_indices(objective.network, state.params):
             signs[i] = np.sign(state.params[i])
-            grads[i] += l1 * signs[i]
+            grads[i] = _l1_pseudo_gradient(grads[i], signs[i], l1)
     optimizer.update(state.params, grads, state.optimizer_state, lr)
     if l1:
         if optimizer.proximal:
@@ -450,6 +473,32 @@ def _growth(state, config, reference, n_epochs):
     return None
 
 
+def _drift_from_start(objective, state, data, reference):
+    """Why the weights at the start of a later call count as diverged, or None.
+
+    The first call records its starting weights. A later call (a stream of
+    ``partial_fit`` chunks, each perhaps a single batch whose loss is its own
+    reference) compares its starting loss with that of the initial weights on
+    the same data.
+    """
+    if state.initial_params is None:
+        state.initial_params = _copy(state.params)
+        return None
+    X, Y, sample_weight = data
+    largest = float(sample_weight.max()) if sample_weight.size else 0.0
+    if not largest > 0 or getattr(objective.loss, "scale_free", False):
+        return None
+    initial = objective.monitored_value(
+        state.initial_params, X, Y, sample_weight / largest
+    )
+    if initial > 0 and reference > _GROWTH_FACTOR * initial:
+        return (
+            f"the loss at the start of this call ({reference:.4g}) is over "
+            f"{_GROWTH_FACTOR:g} times that of the initial weights ({initial:.4g})"
+        )
+    return None
+
+
 def _track_progress(state, loss, validation, config, start):
     """Update best values and the no-improvement counter; True on a stall.
 
@@ -499,7 +548,18 @@ def _stall_reason(config):
     )
 
 
-def train(objective, optimizer, schedule, state, data, config, n_epochs, score=None):
+def train(
+    objective,
+    optimizer,
+    schedule,
+    state,
+    data,
+    config,
+    n_epochs,
+    score=None,
+    on_epoch_begin=None,
+    on_epoch_end=None,
+):
     """Run up to ``n_epochs`` epochs with stopping rules.
 
     Parameters
@@ -507,6 +567,13 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     score : callable or None
         ``score(params) -> (validation loss, validation score)``, required
         when ``config.early_stopping``.
+    on_epoch_begin : callable or None
+        ``on_epoch_begin(state)``, called before each epoch.
+    on_epoch_end : callable or None
+        ``on_epoch_end(state) -> stop``, called after each epoch that did not
+        diverge, once its loss is recorded. A true ``stop`` ends training as
+        a stall does, with the same best-weights rule; a string ``stop`` is
+        the stop reason.
 
     Returns
     -------
@@ -519,11 +586,31 @@ def train(objective, optimizer, schedule, state, data, config, n_epochs, score=N
     # only obscure it
     with np.errstate(all="ignore"):
         return _train(
-            objective, optimizer, schedule, state, data, config, n_epochs, score
+            objective,
+            optimizer,
+            schedule,
+            state,
+            data,
+            config,
+            n_epochs,
+            score,
+            on_epoch_begin,
+            on_epoch_end,
         )
 
 
-def _train(objective, optimizer, schedule, state, data, config, n_epochs, score):
+def _train(
+    objective,
+    optimizer,
+    schedule,
+    state,
+    data,
+    config,
+    n_epochs,
+    score,
+    on_epoch_begin,
+    on_epoch_end,
+):
     started = time.perf_counter()
     X, Y, sample_weight = data
     largest = float(sample_weight.max()) if sample_weight.size else 0.0
@@ -533,6 +620,11 @@ def _train(objective, optimizer, schedule, state, data, config, n_epochs, score)
         else 0.0
     )
     decay_mask = state.optimizer_state.get("decay_mask")
+    reason = _drift_from_start(objective, state, data, reference)
+    if reason is not None:
+        state.n_iter += 1
+        _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
+        return True
     if state.best is None:
         state.best = _snapshot(state)
         if config.early_stopping:
@@ -542,11 +634,19 @@ def _train(objective, optimizer, schedule, state, data, config, n_epochs, score)
             state.best_validation_score = val_score
     # set_params may have changed max_iter between partial_fit calls
     state.schedule_state["max_iter"] = config.max_iter
-    state.stop_reason = f"max_iter={config.max_iter} epochs reached"
+    state.stop_reason = (
+        f"max_iter={config.max_iter} epochs reached"
+        if n_epochs == config.max_iter
+        else f"{n_epochs} epoch{'s' * (n_epochs != 1)} run"
+    )
     converged = stall_stop = False
     for _ in range(n_epochs):
+        if on_epoch_begin is not None:
+            on_epoch_begin(state)
         start = None if config.early_stopping else _snapshot(state)
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
+        if not lr > 0:
+            _warn_zero_rate(schedule, state)
         loss, reason = run_epoch(
             objective, optimizer, schedule, state, data, config, reference
         )
@@ -578,6 +678,10 @@ def _train(objective, optimizer, schedule, state, data, config, n_epochs, score)
             _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
             converged = True
             break
+        if on_epoch_end is not None and (stop := on_epoch_end(state)):
+            state.stop_reason = stop if isinstance(stop, str) else "stopped by a hook"
+            converged = stall_stop = True
+            break
         if stalled:
             if schedule.on_stall(config.learning_rate_init, state.schedule_state):
                 state.no_improvement_count = 0
@@ -592,6 +696,16 @@ def _train(objective, optimizer, schedule, state, data, config, n_epochs, score)
             f"Stopped after epoch {state.n_iter}: {state.stop_reason} ({elapsed:.3g} s)"
         )
     return converged
+
+
+def _warn_zero_rate(schedule, state):
+    warn_user(
+        f"The learning-rate schedule {schedule!r} gives a step size of 0 at epoch "
+        f"{state.n_iter + 1}: the parameters no longer change. A horizon-based "
+        "schedule (Cosine) ends after max_iter epochs; for a longer stream of "
+        "partial_fit calls raise max_iter or set its t_max.",
+        ConvergenceWarning,
+    )
 
 
 def _finish(state, config, stalled):

@@ -5,6 +5,7 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.callback import with_callbacks
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -128,6 +129,7 @@ class _LinearGD(BaseGD):
             self.coef_ = coef[0] if self._info.get("y_ndim") == 1 else coef
         return self
 
+    @with_callbacks
     def fit(
         self,
         X,
@@ -201,9 +203,15 @@ class GDRegressor(RegressorMixin, _LinearGD):
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
         Regularisation term. The L1 part is applied after each update as a
         proximal (soft-thresholding) step, scaled per coordinate by the
-        optimizer's step size, so that coefficients become exactly zero; with
-        ``batch_size=1`` the cumulative-penalty truncation of scikit-learn's
-        SGD (Tsuruoka et al., 2009) is used instead. See :meth:`sparsify`.
+        optimizer's step size, so that coefficients become exactly zero:
+        full-batch training converges to the exact (Lasso) solution. With
+        mini-batches smaller than the data (per-sample SGD included) the
+        cumulative-penalty truncation of scikit-learn's SGD (Tsuruoka et al.,
+        2009) is used instead: the noise of a stochastic step is larger than
+        one step's threshold, so plain soft-thresholding leaves weights
+        jittering around zero, while the accumulated penalty holds them
+        there. Sign-based Rprop takes the L1 subgradient and stops weights
+        at zero instead. See :meth:`sparsify`.
 
     alpha : float, default=1e-4
         Penalty strength.
@@ -227,7 +235,8 @@ class GDRegressor(RegressorMixin, _LinearGD):
         predictions and ``loss_curve_`` are in the original units. Gradient
         descent then works on targets of any scale with the optimizers'
         default step sizes. ``partial_fit`` takes the mean and scale of its
-        first chunk. ``tol`` applies to the loss of the standardised target.
+        first chunk. ``tol`` and the thresholds of loss-driven schedules
+        (``Plateau``) apply to the loss of the standardised target.
 
     {shared}
 
@@ -242,6 +251,10 @@ class GDRegressor(RegressorMixin, _LinearGD):
         Epochs run (over all calls for ``partial_fit``).
     t_ : int
         Training samples seen.
+    stop_reason_ : str
+        Why the last ``fit`` or ``partial_fit`` call stopped: ``max_iter``
+        reached, a stall, divergence, or a callback (see
+        :doc:`/user_guide/callbacks`).
     loss_curve_ : list of float
         Mean training objective per epoch.
     best_loss_ : float or None
@@ -349,6 +362,7 @@ class GDRegressor(RegressorMixin, _LinearGD):
         self.intercept_ = intercept
 
     @available_if(BaseGD._check_partial_fit)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -443,6 +457,10 @@ class GDClassifier(ClassifierMixin, _LinearGD):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
     n_iter_ : int
     t_ : int
+    stop_reason_ : str
+        Why the last ``fit`` or ``partial_fit`` call stopped: ``max_iter``
+        reached, a stall, divergence, or a callback (see
+        :doc:`/user_guide/callbacks`).
     loss_curve_ : list of float
     best_loss_ : float or None
     validation_scores_ : list of float or None
@@ -543,6 +561,7 @@ class GDClassifier(ClassifierMixin, _LinearGD):
         self.coef_, self.intercept_ = self._linear_params(params)
 
     @available_if(BaseGD._check_partial_fit)
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 

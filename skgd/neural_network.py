@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.callback import with_callbacks
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -66,7 +67,7 @@ def _multilabel_targets(y, *, reset, info=None):
             "multiclass": False,
             "multilabel": True,
             "n_outputs": y.shape[1],
-            "label_dtype": y.dtype,
+            "label_dtype": y.dtype.str,  # a string keeps the state plain (skops)
         }
     elif not info.get("multilabel") or y.shape[1] != info["n_outputs"]:
         raise ValueError(
@@ -320,6 +321,7 @@ class MLPGD(BaseGD):
 
     # --- public API ---------------------------------------------------------
 
+    @with_callbacks
     def fit(
         self,
         X,
@@ -355,6 +357,7 @@ class MLPGD(BaseGD):
         return self._fit(X, y, sample_weight, (X_val, y_val, sample_weight_val), {})
 
     @available_if(BaseGD._check_partial_fit)
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -488,7 +491,8 @@ class MLPGDClassifier(MLPGD):
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class (not for
         multilabel targets); "balanced" uses
-        ``n_samples / (n_classes * bincount(y))`` (not with ``partial_fit``).
+        ``n_samples / (n_classes * bincount(y))`` (with ``partial_fit``, the
+        class counts of the stream so far).
 
     {shared}
 
@@ -645,6 +649,7 @@ class MLPGDRegressor(MLPGD):
         _store_params(self, locals())
 
     @available_if(BaseGD._check_partial_fit)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)`` in mini-batches, continuing the training state.
 
@@ -722,6 +727,10 @@ _ATTRIBUTES_DOC = """\
         Epochs run (over all calls for ``partial_fit``).
     t_ : int
         Training samples seen.
+    stop_reason_ : str
+        Why the last ``fit`` or ``partial_fit`` call stopped: ``max_iter``
+        reached, a stall, divergence, or a callback (see
+        :doc:`/user_guide/callbacks`).
     loss_curve_ : list of float
         Mean training objective per epoch.
     best_loss_ : float or None

@@ -108,6 +108,60 @@ def _mlp_configurations():
     )
 
 
+def _user_configurations():
+    """Configurations users write, beyond one parameter at a time."""
+    for loss in ("log_loss", "hinge", "squared_hinge", "modified_huber", "perceptron"):
+        yield GDClassifier(loss=loss, class_weight="balanced")
+    for name in OPTIMIZER_NAMES:
+        for loss in ("hinge", "modified_huber", "squared_hinge", "perceptron"):
+            yield GDClassifier(loss=loss, optimizer=name)
+    for loss, optimizer in zip(
+        (
+            "squared_error",
+            "huber",
+            "epsilon_insensitive",
+            "squared_epsilon_insensitive",
+            "absolute_error",
+        ),
+        ("adam", "adagrad", "adadelta", "rmsprop", "nadam"),
+        strict=True,
+    ):
+        yield GDRegressor(loss=loss, optimizer=optimizer, early_stopping=True)
+    yield GDRegressor(average=True)
+    yield GDClassifier(average=True, batch_size=1, optimizer="sgd", max_iter=20)
+    yield GDClassifier(average=10, optimizer="momentum")
+    yield GDRegressor(penalty="l1", alpha=0.01, batch_size="full")
+    yield GDClassifier(penalty="elasticnet", alpha=0.01, batch_size=1, max_iter=20)
+    yield GDRegressor(penalty="l1", optimizer="rprop", batch_size="full")
+    yield GDRegressor(scale_target=False, optimizer="sgd")
+    yield GDClassifier(loss="hinge", optimizer="adagrad", early_stopping=True)
+    yield GDClassifier(
+        loss="modified_huber", optimizer="adamw", learning_rate="inverse_time"
+    )
+    yield GDClassifier(
+        loss="squared_hinge",
+        optimizer="momentum",
+        batch_size=None,
+        learning_rate="adaptive",
+    )
+    yield GDRegressor(
+        loss="epsilon_insensitive", optimizer="adadelta", early_stopping=True
+    )
+    for activation in ("logistic", "tanh"):
+        yield MLPGD(
+            loss="log_loss",
+            hidden_layer_sizes=(5, 5),
+            activation=activation,
+            optimizer="nesterov",
+            early_stopping=True,
+        )
+        yield MLPGDRegressor(
+            hidden_layer_sizes=(8, 8, 8), activation=activation, optimizer="momentum"
+        )
+    yield MLPGDClassifier(hidden_layer_sizes=(10,), class_weight="balanced")
+    yield MLPGDClassifier(hidden_layer_sizes=(10,), average=True)
+
+
 ESTIMATORS = [
     *_configurations(
         GDRegressor,
@@ -123,6 +177,7 @@ ESTIMATORS = [
     # the classic perceptron; full-batch steps on its piecewise-linear loss cycle
     GDClassifier(loss="perceptron", optimizer="sgd", batch_size=1),
     *_mlp_configurations(),
+    *_user_configurations(),
 ]
 
 _SAMPLE_WEIGHT_CHECKS = (
