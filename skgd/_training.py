@@ -330,13 +330,18 @@ def apply_update(objective, optimizer, schedule, state, grads, config, n_samples
     _update_average(state, config)
 
 
-def _track_weights(state, sample_weight):
-    """Fold a data set's weights into the running mean weight, overflow-safe."""
-    n = sample_weight.shape[0]
-    largest = float(sample_weight.max()) if n else 0.0
-    chunk_mean = largest * float(np.mean(sample_weight / largest)) if largest else 0.0
-    state.weight_count += n
-    state.weight_mean += (chunk_mean - state.weight_mean) * (n / state.weight_count)
+def fold_weight_mean(state, n_samples, mean_weight):
+    """Fold a data set's mean weight into the stream's running mean weight."""
+    state.weight_count += n_samples
+    state.weight_mean += (mean_weight - state.weight_mean) * (
+        n_samples / state.weight_count
+    )
+
+
+def _mean_weight(sample_weight):
+    """The mean of the weights, computed without overflowing their sum."""
+    largest = float(sample_weight.max()) if sample_weight.size else 0.0
+    return largest * float(np.mean(sample_weight / largest)) if largest else 0.0
 
 
 # Divergence, judged against the monitored loss at the starting weights of a
@@ -360,7 +365,7 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     X, Y, sample_weight = data
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(config.batch_size, n_samples)
-    _track_weights(state, sample_weight)
+    fold_weight_mean(state, n_samples, _mean_weight(sample_weight))
     full_batch = batch_size >= n_samples
     # weights divided by a typical weight: integer weights keep their
     # meaning, and 1e308 weights train like unit weights instead of
@@ -369,20 +374,40 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     if not divisor > 0:
         return 0.0, None
     scaled_weight = sample_weight / sample_weight.dtype.type(divisor)
+
+    def batches():
+        for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
+            sw = scaled_weight[rows]
+            # full batch: normalise by the exact weight sum (integer weights
+            # equal repetitions); mini-batch: by its expected sum, so that
+            # the batch loss is an unbiased estimate of the weighted mean
+            normaliser = float(sw.sum()) if full_batch else float(sw.shape[0])
+
+            def gradient(params, rows=rows, sw=sw, normaliser=normaliser):
+                return objective.smooth_value_and_grad(
+                    params, X[rows], Y[rows], sw, normaliser
+                )
+
+            yield sw.shape[0], normaliser, gradient
+
+    return run_batches(
+        objective, optimizer, schedule, state, config, reference, batches()
+    )
+
+
+def run_batches(objective, optimizer, schedule, state, config, reference, batches):
+    """Update from each ``(n_rows, normaliser, gradient)`` of ``batches``.
+
+    ``gradient(params) -> (value, smooth gradients)``; a batch whose
+    normaliser is zero (only zero weights) is skipped. Returns ``(mean loss,
+    reason)`` as :func:`run_epoch`.
+    """
     limit = _BATCH_GROWTH * reference if reference > 0 else np.inf
     total, count = 0.0, 0
-    for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
-        sw = scaled_weight[rows]
-        n_rows = sw.shape[0]
-        # full batch: normalise by the exact weight sum (integer weights equal
-        # repetitions); mini-batch: by its expected sum, so that the batch
-        # loss is an unbiased estimate of the weighted mean
-        normaliser = float(sw.sum()) if full_batch else float(n_rows)
+    for n_rows, normaliser, gradient in batches:
         if not normaliser > 0:
             continue  # a batch of zero-weight samples carries no gradient
-        value, grads = objective.smooth_value_and_grad(
-            state.params, X[rows], Y[rows], sw, normaliser
-        )
+        value, grads = gradient(state.params)
         if not np.isfinite(value):
             return None, "the loss became non-finite"
         if value > limit:
@@ -396,6 +421,32 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     if not all(np.isfinite(p).all() for p in state.params):
         return None, "the parameters became non-finite"
     return (total / count if count else 0.0), None
+
+
+class ArrayData:
+    """Training data in this process, as the loop sees it.
+
+    The loop touches data only through :meth:`reference` and
+    :meth:`run_epoch`; ``skgd.dask`` gives it an object with the same two
+    methods over data held by a cluster's workers.
+    """
+
+    def __init__(self, X, Y, sample_weight):
+        self.arrays = (X, Y, sample_weight)
+
+    def reference(self, objective, params):
+        """The monitored value at ``params`` on all rows (0 without weight)."""
+        X, Y, sample_weight = self.arrays
+        largest = float(sample_weight.max()) if sample_weight.size else 0.0
+        if not largest > 0:
+            return 0.0
+        return objective.monitored_value(params, X, Y, sample_weight / largest)
+
+    def run_epoch(self, objective, optimizer, schedule, state, config, reference):
+        """One pass (see :func:`run_epoch`)."""
+        return run_epoch(
+            objective, optimizer, schedule, state, self.arrays, config, reference
+        )
 
 
 def _copy(params):
@@ -484,13 +535,9 @@ def _drift_from_start(objective, state, data, reference):
     if state.initial_params is None:
         state.initial_params = _copy(state.params)
         return None
-    X, Y, sample_weight = data
-    largest = float(sample_weight.max()) if sample_weight.size else 0.0
-    if not largest > 0 or getattr(objective.loss, "scale_free", False):
+    if getattr(objective.loss, "scale_free", False):
         return None
-    initial = objective.monitored_value(
-        state.initial_params, X, Y, sample_weight / largest
-    )
+    initial = data.reference(objective, state.initial_params)
     if initial > 0 and reference > _GROWTH_FACTOR * initial:
         return (
             f"the loss at the start of this call ({reference:.4g}) is over "
@@ -564,6 +611,9 @@ def train(
 
     Parameters
     ----------
+    data : tuple or ArrayData-like
+        ``(X, Y, sample_weight)``, or an object with the methods of
+        :class:`ArrayData` (``reference`` and ``run_epoch``).
     score : callable or None
         ``score(params) -> (validation loss, validation score)``, required
         when ``config.early_stopping``.
@@ -584,6 +634,8 @@ def train(
     # overflow and underflow are detected and reported as a DivergenceWarning;
     # numpy's own warnings (or errors under np.errstate(all="raise")) would
     # only obscure it
+    if isinstance(data, tuple):
+        data = ArrayData(*data)
     with np.errstate(all="ignore"):
         return _train(
             objective,
@@ -612,13 +664,7 @@ def _train(
     on_epoch_end,
 ):
     started = time.perf_counter()
-    X, Y, sample_weight = data
-    largest = float(sample_weight.max()) if sample_weight.size else 0.0
-    reference = (
-        objective.monitored_value(state.params, X, Y, sample_weight / largest)
-        if largest > 0
-        else 0.0
-    )
+    reference = data.reference(objective, state.params)
     decay_mask = state.optimizer_state.get("decay_mask")
     reason = _drift_from_start(objective, state, data, reference)
     if reason is not None:
@@ -647,8 +693,8 @@ def _train(
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
         if not lr > 0:
             _warn_zero_rate(schedule, state)
-        loss, reason = run_epoch(
-            objective, optimizer, schedule, state, data, config, reference
+        loss, reason = data.run_epoch(
+            objective, optimizer, schedule, state, config, reference
         )
         state.n_iter += 1
         validation = None

@@ -9,7 +9,6 @@ with the local ones tell when.
 """
 
 import copy
-import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,11 +16,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
-from .. import _base, _training
-from .._training import apply_update, resolve_batch_size, warn_user
+from .. import _base
+from .._training import (
+    fold_weight_mean,
+    resolve_batch_size,
+    run_batches,
+    warn_user,
+)
 from ._stats import ScoreStats
 
-__all__ = ["LocalAdapter", "Setup", "train"]
+__all__ = ["LocalAdapter", "Setup", "run_epoch"]
 
 
 class Setup:
@@ -249,131 +253,31 @@ def _observed_class_weight(class_weight, y, raw_weight, weight, info):
 
 
 def run_epoch(data, objective, optimizer, schedule, state, config, reference):
-    """``skgd._training.run_epoch`` with the batches' gradients from the workers.
+    """One epoch of :func:`skgd._training.run_epoch` over a cluster's rows.
 
-    The normalisation of the sample weights, the skipping of empty batches
-    and the checks for divergence follow the local loop; each update is the
-    local :func:`skgd._training.apply_update`.
+    The weights are normalised as the local loop does them; each batch's
+    gradient is the sum of the workers' shares, and the updates go through
+    the local :func:`skgd._training.run_batches`.
     """
     n_samples = data.n_samples
     batch_size = resolve_batch_size(config.batch_size, n_samples)
-    # skgd._training._track_weights, with the mean weight of all partitions
-    state.weight_count += n_samples
-    state.weight_mean += (data.weight_mean - state.weight_mean) * (
-        n_samples / state.weight_count
-    )
+    fold_weight_mean(state, n_samples, data.weight_mean)
     full_batch = batch_size >= n_samples
     divisor = data.weight_max if full_batch else state.weight_mean
     if not divisor > 0:
         return 0.0, None
     full_weight = data.begin_epoch(state, batch_size, config.shuffle, divisor)
-    limit = _training._BATCH_GROWTH * reference if reference > 0 else np.inf
-    total, count = 0.0, 0
-    for k, start in enumerate(range(0, n_samples, batch_size)):
-        n_rows = min(batch_size, n_samples - start)
-        normaliser = full_weight if full_batch else float(n_rows)
-        if not normaliser > 0:
-            continue  # a batch of zero-weight samples carries no gradient
-        value, grads = data.gradient(objective, state.params, k, normaliser)
-        if not np.isfinite(value):
-            return None, "the loss became non-finite"
-        if value > limit:
-            return None, (
-                f"a batch loss reached {value:.3g}, over "
-                f"{_training._BATCH_GROWTH:.0e} times the loss at the starting "
-                f"weights ({reference:.3g})"
-            )
-        apply_update(objective, optimizer, schedule, state, grads, config, n_rows)
-        total += value * n_rows
-        count += n_rows
-    if not all(np.isfinite(p).all() for p in state.params):
-        return None, "the parameters became non-finite"
-    return (total / count if count else 0.0), None
 
+    def batches():
+        for k, start in enumerate(range(0, n_samples, batch_size)):
+            n_rows = min(batch_size, n_samples - start)
+            normaliser = full_weight if full_batch else float(n_rows)
 
-def train(data, objective, optimizer, schedule, state, config, n_epochs, score):
-    """``skgd._training.train`` with the data on a cluster.
+            def gradient(params, k=k, normaliser=normaliser):
+                return data.gradient(objective, params, k, normaliser)
 
-    The body mirrors ``skgd._training._train`` (without the epoch hooks of
-    callbacks); only the two places that touch the data differ: the loss at
-    the starting weights and the epoch. Once ``train`` takes those two as
-    arguments, this mirror can go.
-    """
-    with np.errstate(all="ignore"):
-        return _train(
-            data, objective, optimizer, schedule, state, config, n_epochs, score
-        )
+            yield n_rows, normaliser, gradient
 
-
-def _train(data, objective, optimizer, schedule, state, config, n_epochs, score):
-    t = _training
-    started = time.perf_counter()
-    reference = data.reference(objective, state.params)
-    decay_mask = state.optimizer_state.get("decay_mask")
-    if state.best is None:
-        state.best = t._snapshot(state)
-        if config.early_stopping:
-            val_loss, val_score = score(state.model_params())
-            state.best_validation_loss = val_loss
-            state.best_validation_score = val_score
-    state.schedule_state["max_iter"] = config.max_iter
-    state.stop_reason = (
-        f"max_iter={config.max_iter} epochs reached"
-        if n_epochs == config.max_iter
-        else f"{n_epochs} epoch{'s' * (n_epochs != 1)} run"
+    return run_batches(
+        objective, optimizer, schedule, state, config, reference, batches()
     )
-    converged = stall_stop = False
-    for _ in range(n_epochs):
-        start = None if config.early_stopping else t._snapshot(state)
-        lr = schedule.rate(config.learning_rate_init, state.schedule_state)
-        if not lr > 0:
-            t._warn_zero_rate(schedule, state)
-        loss, reason = run_epoch(
-            data, objective, optimizer, schedule, state, config, reference
-        )
-        state.n_iter += 1
-        validation = None
-        if reason is None and config.early_stopping:
-            validation = score(state.model_params())
-            if not np.isfinite(validation[0]):
-                reason = "the validation loss became non-finite"
-        if reason is None and (overflowed := t._overflowed_features(state)) is not None:
-            reason = "the optimizer's running moments overflowed" + (
-                f" for input features {overflowed[:10]}: their values are too "
-                "large; scale the features (e.g. with StandardScaler)"
-                if overflowed
-                else ""
-            )
-        if reason is not None:
-            state.schedule_state["epoch"] += 1
-            t._recover_from_divergence(
-                state, optimizer, state.n_iter, reason, decay_mask
-            )
-            converged = True
-            break
-        schedule.observe(state.schedule_state, loss)
-        state.schedule_state["epoch"] += 1
-        if config.verbose:
-            t._report(state, loss, validation, lr, objective.value_scale)
-        stalled = t._track_progress(state, loss, validation, config, start)
-        reason = t._growth(state, config, reference, n_epochs)
-        if reason is not None:
-            t._recover_from_divergence(
-                state, optimizer, state.n_iter, reason, decay_mask
-            )
-            converged = True
-            break
-        if stalled:
-            if schedule.on_stall(config.learning_rate_init, state.schedule_state):
-                state.no_improvement_count = 0
-                continue
-            state.stop_reason = t._stall_reason(config)
-            converged = stall_stop = True
-            break
-    t._finish(state, config, stall_stop)
-    if config.verbose:
-        elapsed = time.perf_counter() - started
-        print(
-            f"Stopped after epoch {state.n_iter}: {state.stop_reason} ({elapsed:.3g} s)"
-        )
-    return converged

@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from dask.dataframe.utils import meta_nonempty
 from distributed import wait
 
-from ._adapter import train
+from .._training import train
+from ._adapter import run_epoch
 from ._stats import ScoreStats
 
 # --- collections and their row blocks -------------------------------------------
@@ -269,6 +270,10 @@ class ClusterData:
         futures = [getattr(actor, method)(*args) for actor in self.actors]
         return [f.result() for f in futures]
 
+    def run_epoch(self, objective, optimizer, schedule, state, config, reference):
+        """One pass of ``skgd._training.train`` over the actors' rows."""
+        return run_epoch(self, objective, optimizer, schedule, state, config, reference)
+
     def reference(self, objective, params):
         """The monitored value at ``params`` on all training rows."""
         if not self.weight_max > 0:
@@ -373,7 +378,7 @@ def fit_on_cluster(adapter, client, data, val_data, init):
         config = adapter.config(early_stopping, optimizer, n_train)
         score = data.validation if early_stopping else None
         stopped = train(
-            data, objective, optimizer, schedule, state, config, local.max_iter, score
+            objective, optimizer, schedule, state, data, config, local.max_iter, score
         )
         adapter.commit(setup, state, optimizer, schedule, objective, config, stopped)
     finally:
