@@ -4,9 +4,10 @@ Build (from the repository root)::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-The build is offline (no intersphinx, nothing fetched) and deterministic:
-the examples run with fixed random states on one BLAS thread, and no
-timestamps or timings are written into the pages.
+The build is offline (nothing is fetched: intersphinx reads the inventories
+in ``_intersphinx/``) and deterministic: the examples run with fixed random
+states on one BLAS thread, and no timestamps or timings are written into
+the pages.
 """
 
 import os
@@ -40,6 +41,7 @@ version = release = skgd.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -62,6 +64,26 @@ numpydoc_show_class_members = False  # autodoc lists the members
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+
+# -- Links to other projects' documentation ----------------------------------
+
+# The links go to each project's online documentation; the inventories of
+# the objects the pages name are files in _intersphinx/ (relative to this
+# folder), written by _intersphinx/make_inventories.py, so the build reads
+# them instead of downloading the projects' objects.inv. sphinx-gallery also
+# links the names in the examples' code through them.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", "_intersphinx/python.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", "_intersphinx/numpy.inv"),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", "_intersphinx/scipy.inv"),
+    "sklearn": ("https://scikit-learn.org/stable/", "_intersphinx/sklearn.inv"),
+    "pandas": ("https://pandas.pydata.org/docs/", "_intersphinx/pandas.inv"),
+    "dask": ("https://docs.dask.org/en/stable/", "_intersphinx/dask.inv"),
+    "distributed": (
+        "https://distributed.dask.org/en/stable/",
+        "_intersphinx/distributed.inv",
+    ),
+}
 
 # -- Example gallery ---------------------------------------------------------
 
@@ -127,9 +149,10 @@ def plain_sklearn_references(app, what, name, obj, options, lines):
     """Render scikit-learn's cross-references in inherited docstrings as text.
 
     Inherited methods such as ``score`` and ``get_params`` keep scikit-learn's
-    docstrings, whose ``:ref:`` and ``:term:`` targets live in scikit-learn's
-    documentation; without intersphinx (the build is offline) they cannot
-    resolve, so they are shown as plain text instead.
+    docstrings, whose ``:ref:`` and ``:term:`` targets are sections and
+    glossary entries of scikit-learn's user guide; the offline inventory in
+    ``_intersphinx/`` holds only the objects skgd's pages name, so these are
+    shown as plain text instead.
     """
     if getattr(obj, "__module__", "").startswith("sklearn"):
         lines[:] = [_SKLEARN_XREF.sub(lambda m: m[1] or m[2], line) for line in lines]

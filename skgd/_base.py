@@ -46,6 +46,10 @@ _SHARED_DOC = """\
         "exponential", "step", "inv_sqrt", "invscaling", "cosine", "warmup",
         "adaptive" (reduce on plateau of the training loss), or an
         :mod:`skgd.schedules` object (tunable as ``learning_rate__<name>``).
+        With "adaptive" the rate is divided by 5 when the loss stalls or an
+        epoch diverges (training then restarts from the best weights), and
+        training stops once the rate reaches 1e-6: the robust choice for
+        non-smooth losses (hinge, perceptron) and unscaled data.
 
     learning_rate_init : float or "auto", default="auto"
         The base step size the schedule starts from. "auto" takes the
@@ -108,8 +112,8 @@ _SHARED_DOC = """\
 
 
 _AUTO_RATES = {
-    "network": "0.1 for plain SGD, 0.01 with momentum or Nesterov, 0.01 for "
-    "Adagrad and Rprop, 1.0 for Adadelta, 0.001 for RMSprop, Adam, AdamW and "
+    "network": "0.01 for SGD (with or without momentum), Adagrad and Rprop, "
+    "1.0 for Adadelta, 0.001 for RMSprop, Adam, AdamW and "
     "AMSGrad, 0.002 for NAdam: the optimizer's ``default_learning_rate``",
     "linear": "0.1 for plain SGD and Adagrad, 0.01 with momentum or Nesterov "
     "and for RMSprop, the Adam family and Rprop, 1.0 for Adadelta: the "
@@ -374,10 +378,16 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             return info
         center = np.zeros(Y.shape[1])
         if self._has_output_intercept():
-            center = _safe_average(Y, sample_weight)
+            # rounded to float32: weights and repeated samples, whose sums
+            # differ in the last bits, get the same centre
+            center = _safe_average(Y, sample_weight).astype(np.float32)
         spread = np.sqrt(_safe_average((Y - center) ** 2, sample_weight).mean())
-        scale = float(spread) if np.isfinite(spread) and spread > 0 else 1.0
-        return {**info, "y_center": center, "y_scale": scale}
+        scale = 1.0
+        if np.isfinite(spread) and spread > 0:
+            # a power of two: dividing by it is exact, and any scale near
+            # the spread conditions the problem as well
+            scale = float(2.0 ** np.round(np.log2(spread)))
+        return {**info, "y_center": center.astype(np.float64), "y_scale": scale}
 
     def _has_output_intercept(self):
         return getattr(self, "fit_intercept", True)

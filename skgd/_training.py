@@ -131,7 +131,7 @@ class Objective:
             params, X, Y, sample_weight, total_weight
         )
         if getattr(self.loss, "scale_free", False):
-            return self.loss.monitored(raw, Y, sample_weight), grads
+            return self.loss.monitored(raw, Y, sample_weight, total_weight), grads
         return value + self.penalty_value(params), grads
 
     def monitored_value(self, params, X, Y, sample_weight):
@@ -338,6 +338,12 @@ def fold_weight_mean(state, n_samples, mean_weight):
     )
 
 
+def _power_of_two(value):
+    """The power of two nearest below ``value``: dividing by it is exact, so
+    integer weights and repeated samples keep identical arithmetic."""
+    return float(2.0 ** np.floor(np.log2(value))) if value > 0 else 0.0
+
+
 def _mean_weight(sample_weight):
     """The mean of the weights, computed without overflowing their sum."""
     largest = float(sample_weight.max()) if sample_weight.size else 0.0
@@ -370,7 +376,7 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     # weights divided by a typical weight: integer weights keep their
     # meaning, and 1e308 weights train like unit weights instead of
     # overflowing the normaliser
-    divisor = float(sample_weight.max()) if full_batch else state.weight_mean
+    divisor = _power_of_two(sample_weight.max()) if full_batch else state.weight_mean
     if not divisor > 0:
         return 0.0, None
     scaled_weight = sample_weight / sample_weight.dtype.type(divisor)
@@ -465,12 +471,34 @@ def _restore(state, snapshot):
     state.n_avg = n_avg
 
 
-def _recover_from_divergence(state, optimizer, epoch, reason, decay_mask):
+def _restart_from_best(state, optimizer, decay_mask):
     _restore(state, state.best)
     # moment estimates built on exploding gradients would poison later updates
     state.optimizer_state = optimizer.init_state(state.params)
     if decay_mask is not None:
         state.optimizer_state["decay_mask"] = decay_mask
+
+
+def _lower_rate_after_divergence(schedule, optimizer, state, config, decay_mask):
+    """Restart from the best weights at a lower rate, if the schedule can.
+
+    True when training goes on (reduce-on-plateau schedules).
+    """
+    if not schedule.on_divergence(config.learning_rate_init, state.schedule_state):
+        return False
+    _restart_from_best(state, optimizer, decay_mask)
+    state.no_improvement_count = 0
+    if config.verbose:
+        rate = schedule.rate(config.learning_rate_init, state.schedule_state)
+        print(
+            f"Epoch {state.n_iter}: diverged; restarting from the best weights "
+            f"at learning rate {rate:.3g}"
+        )
+    return True
+
+
+def _recover_from_divergence(state, optimizer, epoch, reason, decay_mask):
+    _restart_from_best(state, optimizer, decay_mask)
     state.stop_reason = f"diverged at epoch {epoch}: {reason}"
     warn_user(
         f"Training diverged at epoch {epoch}: {reason}. Training stopped and the "
@@ -711,6 +739,10 @@ def _train(
             )
         if reason is not None:
             state.schedule_state["epoch"] += 1
+            if _lower_rate_after_divergence(
+                schedule, optimizer, state, config, decay_mask
+            ):
+                continue
             _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
             converged = True
             break
@@ -721,6 +753,10 @@ def _train(
         stalled = _track_progress(state, loss, validation, config, start)
         reason = _growth(state, config, reference, n_epochs)
         if reason is not None:
+            if _lower_rate_after_divergence(
+                schedule, optimizer, state, config, decay_mask
+            ):
+                continue
             _recover_from_divergence(state, optimizer, state.n_iter, reason, decay_mask)
             converged = True
             break
@@ -758,7 +794,9 @@ def _finish(state, config, stalled):
     if config.early_stopping:
         # early stopping ends with the weights of the best validation loss
         _restore(state, state.best)
-    elif stalled:
-        # a stall ends at the best weights, not at an overshoot after them
-        if state.loss_curve and state.loss_curve[-1] > state.best_loss:
+    elif stalled and state.loss_curve:
+        # a stall ends at the best weights, not at an overshoot after them;
+        # a last loss within tol of the best is as good, and the later
+        # weights (still moving along a flat loss) are kept
+        if state.loss_curve[-1] > state.best_loss + (config.tol or 0.0):
             _restore(state, state.best)

@@ -229,10 +229,11 @@ class GDRegressor(RegressorMixin, _LinearGD):
     scale_target : bool, default=True
         Standardise the target inside ``fit``: training runs on
         ``(y - mean) / scale`` (weighted by ``sample_weight``; no centring
-        without intercept; one scale, the root mean square of the centred
-        columns, for all targets), with ``epsilon`` and ``alpha`` rescaled so
-        that the minimiser is the same, and ``coef_``, ``intercept_``,
-        predictions and ``loss_curve_`` are in the original units. Gradient
+        without intercept; one scale for all targets, the power of two
+        nearest the root mean square of the centred columns), with
+        ``epsilon`` and ``alpha`` rescaled so that the minimiser is the
+        same, and ``coef_``, ``intercept_``, predictions and ``loss_curve_``
+        are in the original units. Gradient
         descent then works on targets of any scale with the optimizers'
         default step sizes. ``partial_fit`` takes the mean and scale of its
         first chunk. ``tol`` and the thresholds of loss-driven schedules

@@ -78,13 +78,23 @@ class Loss:
         values, _ = self.pointwise(raw, Y)
         return float(np.average(values, weights=sample_weight))
 
-    def monitored(self, raw, Y, sample_weight=None):
+    def monitored(self, raw, Y, sample_weight=None, total_weight=None):
         """The weighted mean that training monitors (by default the loss).
 
         Stopping rules, ``loss_curve_`` and the validation loss of early
-        stopping use this value.
+        stopping use this value. ``total_weight`` normalises as in
+        :meth:`loss_gradient`.
         """
-        return self.loss(raw, Y, sample_weight)
+        values, _ = self.pointwise(raw, Y)
+        return _weighted_mean(values, sample_weight, total_weight)
+
+
+def _weighted_mean(values, sample_weight, total_weight):
+    if sample_weight is None:
+        return float(values.mean())
+    if total_weight is None:
+        total_weight = float(sample_weight.sum())
+    return float(sample_weight @ values) / total_weight
 
 
 # --- regression -------------------------------------------------------------
@@ -195,16 +205,16 @@ class MarginLoss(Loss):
         self.is_probabilistic = phi is _modified_huber
         self.scale_free = phi is _perceptron
 
-    def monitored(self, raw, Y, sample_weight=None):
+    def monitored(self, raw, Y, sample_weight=None, total_weight=None):
         if self.phi is not _perceptron:
-            return super().monitored(raw, Y, sample_weight)
+            return super().monitored(raw, Y, sample_weight, total_weight)
         if self.multiclass:
             true_score = (raw * Y).sum(axis=1, keepdims=True)
             margins = np.where(Y > 0, np.inf, true_score - raw)
             violated = (margins <= 0).any(axis=1)
         else:
             violated = ((2 * Y - 1) * raw <= 0).sum(axis=1)
-        return float(np.average(violated, weights=sample_weight))
+        return _weighted_mean(violated.astype(raw.dtype), sample_weight, total_weight)
 
     def probabilities(self, raw):
         """Class (multiclass) or positive-label (per column) probabilities."""

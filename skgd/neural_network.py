@@ -216,7 +216,9 @@ class MLPGD(BaseGD):
         tags.target_tags.required = True
         if self._is_classifier():
             tags.estimator_type = "classifier"
-            tags.classifier_tags = ClassifierTags(multi_label=True)
+            # class weights apply to class labels, not to label indicators
+            multi_label = getattr(self, "class_weight", None) is None
+            tags.classifier_tags = ClassifierTags(multi_label=multi_label)
         else:
             tags.estimator_type = "regressor"
             tags.regressor_tags = RegressorTags()

@@ -103,6 +103,28 @@ class Schedule(BaseEstimator):
         """
         return False
 
+    def on_divergence(self, lr0, state):
+        """React to a diverged epoch; True if training goes on.
+
+        The loop calls this when an epoch diverged (non-finite or exploding
+        loss); if a schedule lowers its rate and returns True, training
+        restarts from the best weights so far with a fresh optimizer state.
+        The default returns False: training stops with a
+        :class:`~skgd.DivergenceWarning`.
+
+        Parameters
+        ----------
+        lr0 : float
+            The base step size.
+        state : dict
+            Training progress merged with this schedule's state.
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
     def validate(self):
         """Check the hyper-parameters; raise ``ValueError`` when invalid."""
         self._validate_params()
@@ -407,6 +429,9 @@ class Warmup(Schedule):
     def on_stall(self, lr0, state):
         return self.after is not None and self.after.on_stall(lr0, state)
 
+    def on_divergence(self, lr0, state):
+        return self.after is not None and self.after.on_divergence(lr0, state)
+
     def _factor(self, step):
         if step >= self.warmup_steps:
             return 1.0
@@ -454,7 +479,9 @@ class Plateau(Schedule):
     not end training while this schedule can still lower the rate: on each
     stall the rate is multiplied by :math:`\rho` again, and training stops
     only when a stall finds the rate at :math:`\max(\alpha_{\min}, 10^{-6})`
-    or below (scikit-learn's "adaptive" rule).
+    or below (scikit-learn's "adaptive" rule). A diverged epoch likewise
+    lowers the rate and restarts from the best weights so far, until the
+    floor is reached.
 
     Parameters
     ----------
@@ -526,6 +553,10 @@ class Plateau(Schedule):
         state["plateau_scale"] *= self.factor
         state["plateau_bad_epochs"] = 0
         return True
+
+    def on_divergence(self, lr0, state):
+        # a diverged epoch is the clearest sign that the rate is too high
+        return self.on_stall(lr0, state)
 
 
 # name -> (class, keyword arguments); every name in the SPEC resolves here.

@@ -60,7 +60,7 @@ LINEAR_AUTO = {
     "rprop": 0.01,
 }
 MLP_AUTO = {
-    "sgd": 0.1,
+    "sgd": 0.01,
     "momentum": 0.01,
     "nesterov": 0.01,
     "adagrad": 0.01,

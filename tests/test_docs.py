@@ -5,16 +5,21 @@
   example, and its pages and figures must exist.
 - Every public class and function is in the API reference.
 - The ``>>>`` examples of the hand-written pages run as doctests.
+- Intersphinx reads local inventories only (the build downloads nothing),
+  and those inventories are current.
 """
 
+import ast
 import doctest
 import importlib
+import importlib.util
 import inspect
 import os
 import pkgutil
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -73,6 +78,21 @@ def test_docs_build_with_gallery(tmp_path):
     assert figures, "the gallery produced no figure"
     assert all(png.stat().st_size > 5_000 for png in figures)
 
+    # intersphinx links to the other projects' online documentation, from
+    # the text and from the names in the examples' code
+    external = {
+        "user_guide/preprocessing.html": "https://scikit-learn.org/stable/"
+        "modules/generated/sklearn.pipeline.Pipeline.html",
+        "user_guide/training.html": "https://docs.scipy.org/doc/scipy/"
+        "reference/generated/scipy.sparse.csr_matrix.html",
+        "user_guide/dask.html": "https://docs.dask.org/en/stable/"
+        "generated/dask.array.Array.html",
+        "auto_examples/plot_regression_real_data.html": "https://numpy.org/doc/"
+        "stable/reference/generated/numpy.exp.html",
+    }
+    for page, url in external.items():
+        assert url in (html / page).read_text(encoding="utf-8"), f"{url} in {page}"
+
 
 def _public_modules():
     names = ["skgd"]
@@ -121,3 +141,88 @@ def test_page_examples_run(page):
             verbose=False,
         )
     assert result.failed == 0, f"{result.failed} doctest failures in {page.name}"
+
+
+# -- intersphinx --------------------------------------------------------------
+
+
+def _conf_assignments():
+    """The literal assignments of docs/conf.py, read without running it."""
+    tree = ast.parse((DOCS / "conf.py").read_text(encoding="utf-8"))
+    values = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    values[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass  # not a literal
+    return values
+
+
+def _make_inventories():
+    path = DOCS / "_intersphinx" / "make_inventories.py"
+    spec = importlib.util.spec_from_file_location("make_inventories", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_intersphinx_reads_local_inventories_only():
+    """No inventory is downloaded: each one is a file in docs/_intersphinx."""
+    conf = _conf_assignments()
+    assert "sphinx.ext.intersphinx" in conf["extensions"]
+    mapping = conf["intersphinx_mapping"]
+    assert {"python", "numpy", "scipy", "sklearn", "dask"} <= set(mapping)
+    projects = _make_inventories().PROJECTS
+    for key, (target, inventory) in mapping.items():
+        # a None or a URL as the inventory would make Sphinx fetch objects.inv
+        assert isinstance(inventory, str), f"{key}: give a local inventory file"
+        assert "://" not in inventory, f"{key}: {inventory} would be downloaded"
+        assert (DOCS / inventory).is_file(), f"{key}: {inventory} missing"
+        assert target.startswith("https://"), f"{key}: links go online"
+        assert target == projects[key][2], f"{key}: URL differs from the script's"
+
+
+def _inventory_entries(data):
+    _, _, body = data.partition(b"compressed using zlib.\n")
+    return set(zlib.decompress(body).decode().splitlines())
+
+
+def test_intersphinx_inventories_are_current():
+    """The shipped inventories hold every name the documentation uses.
+
+    The names come from the pages, the examples and skgd's docstrings, as
+    make_inventories.py finds them; the methods it adds for the examples'
+    code links depend on the installed versions and are not compared.
+    """
+    for package in ("sklearn", "numpy", "scipy", "pandas", "dask", "distributed"):
+        pytest.importorskip(package)
+    script = _make_inventories()
+    missing = {}
+    for key, (entries, _) in script.inventories(methods=False).items():
+        path = DOCS / "_intersphinx" / f"{key}.inv"
+        shipped = _inventory_entries(path.read_bytes()) if path.is_file() else set()
+        wanted = _inventory_entries(script.inventory_bytes(key, entries))
+        if wanted - shipped:
+            missing[path.name] = sorted(wanted - shipped)
+    assert not missing, (
+        f"run .venv/bin/python docs/_intersphinx/make_inventories.py: {missing}"
+    )
+
+
+def test_intersphinx_inventories_load_in_sphinx():
+    inventory = pytest.importorskip("sphinx.util.inventory")
+    for path in sorted((DOCS / "_intersphinx").glob("*.inv")):
+        loaded = inventory.InventoryFile.loads(path.read_bytes(), uri="https://x/")
+        assert loaded.data, f"{path.name} is empty"
+    sklearn_inventory = DOCS / "_intersphinx" / "sklearn.inv"
+    loaded = inventory.InventoryFile.loads(
+        sklearn_inventory.read_bytes(), uri="https://scikit-learn.org/stable/"
+    )
+    item = loaded.data["py:class"]["sklearn.pipeline.Pipeline"]
+    assert item.uri == (
+        "https://scikit-learn.org/stable/modules/generated/"
+        "sklearn.pipeline.Pipeline.html#sklearn.pipeline.Pipeline"
+    )
