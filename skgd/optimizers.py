@@ -5,17 +5,17 @@ step counters, ...) is created by :meth:`Optimizer.init_state` and lives on the
 fitted estimator (or in :func:`skgd.minimize`), so one optimizer object can be
 cloned, pickled, grid-searched and shared without leaking state.
 
-Each rule is a module-level function that updates one parameter array in
-place from its gradient and its state arrays; it holds no Python-object state,
-so a compiled training loop can call the same rule. The update rules follow
-the algorithms documented by ``torch.optim`` so that the same gradients give
-the same iterates.
+Each built-in rule is written once, in :mod:`skgd._kernels`, as a compiled
+function of one coordinate; :meth:`Optimizer.update` applies it to every
+coordinate of each parameter array, and the compiled training loops apply the
+same function inside their loops. The update rules follow the algorithms
+documented by ``torch.optim`` so that the same gradients give the same
+iterates.
 
 State arrays have the dtype of their parameter (float32 parameters stay
 float32), and no rule keeps a reference to a gradient array between calls.
 """
 
-import math
 from numbers import Real
 
 import numpy as np
@@ -91,31 +91,58 @@ class Optimizer(BaseEstimator):
 
 
 def _zeros(params):
-    return [np.zeros_like(p) for p in params]
+    # C order, so that every state array has a flat view for the compiled rules
+    return [np.zeros(np.shape(p), dtype=p.dtype) for p in params]
 
 
-def _with_l2(grad, param, wd):
-    """Gradient plus the coupled L2 term; a new array, the caller's is kept."""
-    return grad + wd * param if wd else grad
+_EMPTY = {}
 
 
-def _ema(avg, value, decay):
-    """``avg <- decay * avg + (1 - decay) * value``, in place."""
-    avg *= decay
-    avg += (1.0 - decay) * value
+def _empty(dtype):
+    """The placeholder of an unused state array (never read by the rules)."""
+    if dtype not in _EMPTY:
+        _EMPTY[dtype] = np.empty(0, dtype=dtype)
+    return _EMPTY[dtype]
 
 
-def _sgd_rule(param, grad, buf, first, lr, momentum, dampening, nesterov, wd):
-    """SGD step on one array; ``buf`` is the momentum buffer (or None)."""
-    grad = _with_l2(grad, param, wd)
-    if momentum:
-        if first:
-            buf[...] = grad
-        else:
-            buf *= momentum
-            buf += (1.0 - dampening) * grad
-        grad = grad + momentum * buf if nesterov else buf
-    param -= lr * grad
+def _padded(values, n=6):
+    return tuple(float(v) for v in values) + (0.0,) * (n - len(values))
+
+
+def _apply_rule(optimizer, params, grads, state, lr):
+    """One update by a built-in optimizer: its compiled rule on every array.
+
+    The rule is the :mod:`skgd._kernels` function named by ``optimizer._rule``;
+    its state arrays for parameter ``i`` are ``state[key][i]`` for the keys of
+    ``optimizer._slots`` (an absent key is an unused slot), and NAdam's scalar
+    state is ``state["mu_product"]``.
+    """
+    from . import _kernels  # imports numba, so only once training starts
+
+    kind = _kernels.RULES[optimizer._rule]
+    hyper = _padded(optimizer._hyper())
+    t = state["step"] + 1
+    scalars = np.array([state.get("mu_product", 1.0)])
+    coef = _kernels.coefficients(kind, hyper, t, float(lr), scalars)
+    if "mu_product" in state:
+        state["mu_product"] = float(scalars[0])
+    needed = optimizer.init_state([])
+    for key in optimizer._slots:
+        if key in needed and key not in state:
+            # the hyper-parameters changed since the state was made (momentum
+            # switched on between partial_fit calls): start that slot at zero
+            state[key] = _zeros(params)
+    slots = [state.get(key) for key in optimizer._slots]
+    slots += [None] * (3 - len(slots))
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        # a non-contiguous parameter is updated through a contiguous copy
+        flat = p.reshape(-1) if p.flags.c_contiguous else np.ravel(p)
+        grad = np.ascontiguousarray(g, dtype=p.dtype).reshape(-1)
+        arrays = [_empty(p.dtype) if s is None else s[i].reshape(-1) for s in slots]
+        _kernels.update_array(kind, flat, grad, *arrays, hyper, coef)
+        if not p.flags.c_contiguous:
+            p[...] = flat.reshape(p.shape)
+    state["step"] = t
 
 
 class SGD(Optimizer):
@@ -165,6 +192,8 @@ class SGD(Optimizer):
         "nesterov": ["boolean"],
         "weight_decay": [_NON_NEGATIVE],
     }
+    _rule = "sgd"
+    _slots = ("momentum_buffer",)
 
     def __init__(self, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         self.momentum = momentum
@@ -186,31 +215,11 @@ class SGD(Optimizer):
             state["momentum_buffer"] = _zeros(params)
         return state
 
+    def _hyper(self):
+        return (self.momentum, self.dampening, self.nesterov, self.weight_decay)
+
     def update(self, params, grads, state, lr):
-        first = state["step"] == 0
-        bufs = state.get("momentum_buffer", [None] * len(params))
-        for p, g, b in zip(params, grads, bufs, strict=True):
-            _sgd_rule(
-                p,
-                g,
-                b,
-                first,
-                lr,
-                self.momentum,
-                self.dampening,
-                self.nesterov,
-                self.weight_decay,
-            )
-        state["step"] += 1
-
-
-def _adagrad_rule(param, grad, state_sum, lr, eps, wd):
-    """Adagrad step on one array; ``lr`` already includes the lr decay."""
-    grad = _with_l2(grad, param, wd)
-    state_sum += grad * grad
-    std = np.sqrt(state_sum)
-    std += eps
-    param -= lr * (grad / std)
+        _apply_rule(self, params, grads, state, lr)
 
 
 class Adagrad(Optimizer):
@@ -256,6 +265,8 @@ class Adagrad(Optimizer):
         "initial_accumulator_value": [_NON_NEGATIVE],
         "eps": [_POSITIVE],
     }
+    _rule = "adagrad"
+    _slots = ("sum",)
 
     def __init__(
         self, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
@@ -269,22 +280,11 @@ class Adagrad(Optimizer):
         value = self.initial_accumulator_value
         return {"step": 0, "sum": [np.full_like(p, value) for p in params]}
 
+    def _hyper(self):
+        return (self.lr_decay, self.weight_decay, self.eps)
+
     def update(self, params, grads, state, lr):
-        clr = lr / (1.0 + state["step"] * self.lr_decay)
-        for p, g, s in zip(params, grads, state["sum"], strict=True):
-            _adagrad_rule(p, g, s, clr, self.eps, self.weight_decay)
-        state["step"] += 1
-
-
-def _adadelta_rule(param, grad, square_avg, acc_delta, lr, rho, eps, wd):
-    """Adadelta step on one array."""
-    grad = _with_l2(grad, param, wd)
-    _ema(square_avg, grad * grad, rho)
-    delta = np.sqrt(acc_delta + eps)
-    delta /= np.sqrt(square_avg + eps)
-    delta *= grad
-    _ema(acc_delta, delta * delta, rho)
-    param -= lr * delta
+        _apply_rule(self, params, grads, state, lr)
 
 
 class Adadelta(Optimizer):
@@ -330,6 +330,8 @@ class Adadelta(Optimizer):
         "eps": [_POSITIVE],
         "weight_decay": [_NON_NEGATIVE],
     }
+    _rule = "adadelta"
+    _slots = ("square_avg", "acc_delta")
 
     def __init__(self, rho=0.9, eps=1e-6, weight_decay=0.0):
         self.rho = rho
@@ -339,32 +341,11 @@ class Adadelta(Optimizer):
     def init_state(self, params):
         return {"step": 0, "square_avg": _zeros(params), "acc_delta": _zeros(params)}
 
+    def _hyper(self):
+        return (self.rho, self.eps, self.weight_decay)
+
     def update(self, params, grads, state, lr):
-        arrays = zip(
-            params, grads, state["square_avg"], state["acc_delta"], strict=True
-        )
-        for p, g, v, u in arrays:
-            _adadelta_rule(p, g, v, u, lr, self.rho, self.eps, self.weight_decay)
-        state["step"] += 1
-
-
-def _rmsprop_rule(param, grad, square_avg, grad_avg, buf, lr, rho, eps, wd, momentum):
-    """RMSprop step on one array; ``grad_avg`` (centered) and ``buf`` may be None."""
-    grad = _with_l2(grad, param, wd)
-    _ema(square_avg, grad * grad, rho)
-    if grad_avg is None:
-        avg = np.sqrt(square_avg)
-    else:
-        _ema(grad_avg, grad, rho)
-        avg = square_avg - grad_avg * grad_avg
-        np.sqrt(avg, out=avg)
-    avg += eps
-    if buf is None:
-        param -= lr * (grad / avg)
-    else:
-        buf *= momentum
-        buf += grad / avg
-        param -= lr * buf
+        _apply_rule(self, params, grads, state, lr)
 
 
 class RMSprop(Optimizer):
@@ -419,6 +400,8 @@ class RMSprop(Optimizer):
         "momentum": [_UNIT_OPEN],
         "centered": ["boolean"],
     }
+    _rule = "rmsprop"
+    _slots = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self, rho=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False
@@ -437,38 +420,11 @@ class RMSprop(Optimizer):
             state["momentum_buffer"] = _zeros(params)
         return state
 
+    def _hyper(self):
+        return (self.rho, self.eps, self.weight_decay, self.momentum, self.centered)
+
     def update(self, params, grads, state, lr):
-        none = [None] * len(params)
-        arrays = zip(
-            params,
-            grads,
-            state["square_avg"],
-            state.get("grad_avg", none),
-            state.get("momentum_buffer", none),
-            strict=True,
-        )
-        hyper = (self.rho, self.eps, self.weight_decay, self.momentum)
-        for p, g, v, m, b in arrays:
-            _rmsprop_rule(p, g, v, m, b, lr, *hyper)
-        state["step"] += 1
-
-
-def _adam_rule(
-    param, grad, exp_avg, exp_avg_sq, max_sq, t, lr, beta1, beta2, eps, wd, decoupled
-):
-    """Adam step ``t`` (1-based) on one array; ``max_sq`` is None without AMSGrad."""
-    if not decoupled:
-        grad = _with_l2(grad, param, wd)
-    elif wd:
-        param *= 1.0 - lr * wd
-    _ema(exp_avg, grad, beta1)
-    _ema(exp_avg_sq, grad * grad, beta2)
-    if max_sq is not None:
-        np.maximum(max_sq, exp_avg_sq, out=max_sq)
-    denom = np.sqrt(exp_avg_sq if max_sq is None else max_sq)
-    denom /= math.sqrt(1.0 - beta2**t)
-    denom += eps
-    param -= (lr / (1.0 - beta1**t)) * (exp_avg / denom)
+        _apply_rule(self, params, grads, state, lr)
 
 
 class Adam(Optimizer):
@@ -518,6 +474,8 @@ class Adam(Optimizer):
         "weight_decay": [_NON_NEGATIVE],
         "amsgrad": ["boolean"],
     }
+    _rule = "adam"
+    _slots = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled_weight_decay = False
 
     def __init__(
@@ -535,20 +493,18 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = _zeros(params)
         return state
 
-    def update(self, params, grads, state, lr):
-        t = state["step"] + 1
-        arrays = zip(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state.get("max_exp_avg_sq", [None] * len(params)),
-            strict=True,
+    def _hyper(self):
+        return (
+            self.beta1,
+            self.beta2,
+            self.eps,
+            self.weight_decay,
+            self._decoupled_weight_decay,
+            self.amsgrad,
         )
-        hyper = (self.beta1, self.beta2, self.eps, self.weight_decay)
-        for p, g, m, v, vmax in arrays:
-            _adam_rule(p, g, m, v, vmax, t, lr, *hyper, self._decoupled_weight_decay)
-        state["step"] = t
+
+    def update(self, params, grads, state, lr):
+        _apply_rule(self, params, grads, state, lr)
 
 
 class AdamW(Adam):
@@ -605,23 +561,6 @@ class AdamW(Adam):
         )
 
 
-def _nadam_rule(
-    param, grad, exp_avg, exp_avg_sq, t, lr, beta1, beta2, eps, wd, mu, mu_next, prod
-):
-    """NAdam step ``t`` on one array; ``prod`` is the product of mu up to ``t``."""
-    grad = _with_l2(grad, param, wd)
-    _ema(exp_avg, grad, beta1)
-    _ema(exp_avg_sq, grad * grad, beta2)
-    denom = np.sqrt(exp_avg_sq / (1.0 - beta2**t))
-    denom += eps
-    param -= (lr * (1.0 - mu) / (1.0 - prod)) * (grad / denom)
-    param -= (lr * mu_next / (1.0 - prod * mu_next)) * (exp_avg / denom)
-
-
-def _nadam_mu(beta1, momentum_decay, t):
-    return beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-
-
 class NAdam(Optimizer):
     r"""NAdam: Adam with Nesterov momentum and a momentum schedule.
 
@@ -672,6 +611,8 @@ class NAdam(Optimizer):
         "weight_decay": [_NON_NEGATIVE],
         "momentum_decay": [_NON_NEGATIVE],
     }
+    _rule = "nadam"
+    _slots = ("exp_avg", "exp_avg_sq")
 
     def __init__(
         self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3
@@ -690,30 +631,17 @@ class NAdam(Optimizer):
             "exp_avg_sq": _zeros(params),
         }
 
+    def _hyper(self):
+        return (
+            self.beta1,
+            self.beta2,
+            self.eps,
+            self.weight_decay,
+            self.momentum_decay,
+        )
+
     def update(self, params, grads, state, lr):
-        t = state["step"] + 1
-        mu = _nadam_mu(self.beta1, self.momentum_decay, t)
-        mu_next = _nadam_mu(self.beta1, self.momentum_decay, t + 1)
-        state["mu_product"] *= mu
-        hyper = (self.beta1, self.beta2, self.eps, self.weight_decay)
-        schedule = (mu, mu_next, state["mu_product"])
-        arrays = zip(params, grads, state["exp_avg"], state["exp_avg_sq"], strict=True)
-        for p, g, m, v in arrays:
-            _nadam_rule(p, g, m, v, t, lr, *hyper, *schedule)
-        state["step"] = t
-
-
-def _rprop_rule(param, grad, prev, step_size, eta_minus, eta_plus, smin, smax):
-    """Rprop step on one array; ``prev`` is the gradient kept from the last step."""
-    agreement = grad * prev
-    flipped = agreement < 0
-    step_size *= np.where(agreement > 0, eta_plus, np.where(flipped, eta_minus, 1.0))
-    np.clip(step_size, smin, smax, out=step_size)
-    # After a sign flip the element does not move and forgets its gradient,
-    # so the next step neither shrinks nor grows its step size again.
-    prev[...] = grad
-    prev[flipped] = 0
-    param -= np.sign(prev) * step_size
+        _apply_rule(self, params, grads, state, lr)
 
 
 class Rprop(Optimizer):
@@ -767,6 +695,8 @@ class Rprop(Optimizer):
         "step_size_min": [_NON_NEGATIVE],
         "step_size_max": [_POSITIVE],
     }
+    _rule = "rprop"
+    _slots = ("prev", "step_size")
 
     def __init__(
         self, eta_minus=0.5, eta_plus=1.2, step_size_min=1e-6, step_size_max=50.0
@@ -788,15 +718,16 @@ class Rprop(Optimizer):
     def init_state(self, params):
         return {"step": 0, "prev": _zeros(params), "step_size": _zeros(params)}
 
+    def _hyper(self):
+        return (
+            self.eta_minus,
+            self.eta_plus,
+            self.step_size_min,
+            self.step_size_max,
+        )
+
     def update(self, params, grads, state, lr):
-        if state["step"] == 0:
-            for s in state["step_size"]:
-                s.fill(lr)
-        hyper = (self.eta_minus, self.eta_plus, self.step_size_min, self.step_size_max)
-        arrays = zip(params, grads, state["prev"], state["step_size"], strict=True)
-        for p, g, prev, s in arrays:
-            _rprop_rule(p, g, prev, s, *hyper)
-        state["step"] += 1
+        _apply_rule(self, params, grads, state, lr)
 
 
 # name -> (class, keyword arguments); every name in the SPEC resolves here.
