@@ -10,19 +10,26 @@ cache directory when the install location is read-only).
 
 One definition per rule
 -----------------------
-Each optimizer's update is written once, for one coordinate ``j`` of one
-parameter array: ``_<name>_rule(j, g, p, s0, s1, s2, hyper, coef)`` moves
-``p[j]`` and its state ``s0[j]``, ``s1[j]``, ``s2[j]`` given the gradient
-``g`` of that coordinate. ``hyper`` is the optimizer's hyper-parameters as a
-6-tuple of floats (:meth:`skgd.optimizers.Optimizer._hyper`) and ``coef``
-the 4-tuple of per-step coefficients (bias corrections, decayed rates) that
-:func:`coefficients` computes once per update. Unused state arrays are empty
-and never read.
+Each optimizer's update is written once, for one coordinate, as a function
+of plain floats: ``_<name>_rule(g, p, s0, s1, s2, hyper, coef)`` returns the
+new parameter and state values ``(p, s0, s1, s2)`` given the gradient ``g``
+of that coordinate. ``hyper`` holds the optimizer's hyper-parameters and
+``coef`` the 4-tuple of per-update coefficients (bias corrections, decayed
+rates) that :func:`coefficients` computes once per update.
 
 - The Python path (``Optimizer.update``) calls :func:`update_array` once per
-  parameter array: a loop of ``rule`` over its coordinates.
-- The compiled epoch loops call the same :func:`update_array` on dense
-  parameters, and ``rule`` on the non-zero columns of a sparse batch.
+  parameter array: the rule applied to each coordinate.
+- The compiled epoch loops apply the same rule, through the same loop
+  (:func:`_sweep`, inlined) on dense parameters and through :func:`rule` on
+  the non-zero columns of a sparse batch.
+
+``hyper`` also says which rule applies, by its length: it is the
+hyper-parameters padded with zeros to ``_BASE + kind`` floats
+(:func:`pack_hyper`). numba compiles a function once per argument *type*,
+and a tuple's length is part of its type, so every rule gets its own
+machine code, in which the tests on the rule (``kind == _ADAM``) are
+constants that LLVM folds away: no dispatch inside the loops, and no
+per-call cost when Python calls a kernel.
 """
 
 import numpy as np
@@ -47,18 +54,31 @@ RULES = {
     "rprop": 6,
 }
 _SGD, _ADAGRAD, _ADADELTA, _RMSPROP, _ADAM, _NADAM, _RPROP = range(7)
+_BASE = 8  # more than the most hyper-parameters a rule has (6)
+
+
+def pack_hyper(rule_name, values):
+    """The ``hyper`` tuple of rule ``rule_name`` with these hyper-parameters."""
+    values = tuple(float(v) for v in values)
+    return values + (0.0,) * (_BASE + RULES[rule_name] - len(values))
 
 
 # --- per-step coefficients ------------------------------------------------------
 
 
+@njit(inline="always", **_JIT)
+def _kind(hyper):
+    return len(hyper) - _BASE
+
+
 @njit(**_JIT)
-def coefficients(kind, hyper, t, lr, scalars):
-    """Per-update coefficients of rule ``kind`` at update ``t`` (1-based).
+def coefficients(hyper, t, lr, scalars):
+    """Per-update coefficients of the rule of ``hyper`` at update ``t`` (1-based).
 
     ``scalars`` holds the rule's scalar state (NAdam's product of momentum
     factors) and is advanced in place.
     """
+    kind = _kind(hyper)
     tf = float(t)
     if kind == _SGD or kind == _RPROP:
         return (lr, 1.0 if t == 1 else 0.0, 0.0, 0.0)
@@ -180,8 +200,9 @@ def _rprop_rule(g, p, prev, step_size, s2, hyper, coef):
 
 
 @njit(**_JIT)
-def rule(kind, g, p, s0, s1, s2, hyper, coef):
-    """Rule ``kind`` on one coordinate: new (parameter, s0, s1, s2)."""
+def rule(g, p, s0, s1, s2, hyper, coef):
+    """The rule of ``hyper`` on one coordinate: new (parameter, s0, s1, s2)."""
+    kind = _kind(hyper)
     if kind == _SGD:
         return _sgd_rule(g, p, s0, s1, s2, hyper, coef)
     if kind == _ADAGRAD:
@@ -197,22 +218,738 @@ def rule(kind, g, p, s0, s1, s2, hyper, coef):
     return _rprop_rule(g, p, s0, s1, s2, hyper, coef)
 
 
-@njit(**_JIT)
-def update_array(kind, p, grad, s0, s1, s2, hyper, coef):
-    """Apply rule ``kind`` to every coordinate of the flat array ``p``.
+@njit(inline="always", **_JIT)
+def _sweep(p, grad, s0, s1, s2, hyper, coef):
+    # one loop per set of state arrays in use (an empty array is an unused
+    # slot): unconditional loads and stores let LLVM vectorise the loop
+    n = p.shape[0]
+    if s2.shape[0] and s1.shape[0]:
+        for j in range(n):
+            p[j], s0[j], s1[j], s2[j] = rule(
+                grad[j], p[j], s0[j], s1[j], s2[j], hyper, coef
+            )
+    elif s2.shape[0]:
+        for j in range(n):
+            p[j], s0[j], _, s2[j] = rule(grad[j], p[j], s0[j], 0.0, s2[j], hyper, coef)
+    elif s1.shape[0]:
+        for j in range(n):
+            p[j], s0[j], s1[j], _ = rule(grad[j], p[j], s0[j], s1[j], 0.0, hyper, coef)
+    elif s0.shape[0]:
+        for j in range(n):
+            p[j], s0[j], _, _ = rule(grad[j], p[j], s0[j], 0.0, 0.0, hyper, coef)
+    else:
+        for j in range(n):
+            p[j], _, _, _ = rule(grad[j], p[j], 0.0, 0.0, 0.0, hyper, coef)
 
-    An empty state array is a slot the rule does not use: never read (a zero
-    stands in) nor written.
+
+@njit(**_JIT)
+def update_array(p, grad, s0, s1, s2, hyper, coef):
+    """Apply the rule of ``hyper`` to every coordinate of the flat array ``p``.
+
+    ``s0``, ``s1``, ``s2`` are the rule's flat state arrays; an empty one is
+    a slot the rule does not use.
     """
-    has0, has1, has2 = s0.shape[0] > 0, s1.shape[0] > 0, s2.shape[0] > 0
-    for j in range(p.shape[0]):
-        a = s0[j] if has0 else 0.0
-        b = s1[j] if has1 else 0.0
-        c = s2[j] if has2 else 0.0
-        p[j], a, b, c = rule(kind, grad[j], p[j], a, b, c, hyper, coef)
-        if has0:
-            s0[j] = a
-        if has1:
-            s1[j] = b
-        if has2:
-            s2[j] = c
+    _sweep(p, grad, s0, s1, s2, hyper, coef)
+
+
+# --- losses, one sample at a time -----------------------------------------------------
+#
+# The same losses as skgd.losses (its numpy code is the reference the parity
+# tests compare with): given the raw outputs ``z`` of one sample and its
+# encoded target row ``y``, return the sample's loss and overwrite ``z`` with
+# the loss's gradient with respect to the raw outputs.
+
+LOSSES = {
+    "squared_error": 0,
+    "huber": 1,
+    "epsilon_insensitive": 2,
+    "squared_epsilon_insensitive": 3,
+    "absolute_error": 4,
+    "log_loss": 5,
+    "hinge": 6,
+    "squared_hinge": 7,
+    "modified_huber": 8,
+    "perceptron": 9,
+}
+_LOG_LOSS = 5
+
+
+@njit(**_JIT)
+def _regression_term(kind, r, eps):
+    """(loss, d loss / d raw) of residual ``r = raw - y``."""
+    if kind == 0:
+        return 0.5 * r * r, r
+    a = abs(r)
+    if kind == 1:
+        if a <= eps:
+            return 0.5 * r * r, r
+        return eps * a - 0.5 * eps * eps, min(max(r, -eps), eps)
+    if kind == 2:
+        excess = a - eps
+        return max(excess, 0.0), np.sign(r) if excess > 0.0 else 0.0
+    if kind == 3:
+        excess = max(a - eps, 0.0)
+        return excess * excess, 2.0 * np.sign(r) * excess
+    return a, np.sign(r)
+
+
+@njit(**_JIT)
+def _margin_term(kind, z):
+    """(phi(z), phi'(z)) of the margin losses."""
+    if kind == 6:  # hinge
+        return max(1.0 - z, 0.0), -1.0 if z <= 1.0 else 0.0
+    if kind == 7:  # squared hinge
+        m = max(1.0 - z, 0.0)
+        return m * m, -2.0 * m
+    if kind == 8:  # modified huber
+        if z >= -1.0:
+            m = max(1.0 - z, 0.0)
+            return m * m, -2.0 * m
+        return -4.0 * z, -4.0
+    # perceptron: z <= 0 (not < 0) so that zero weights get a gradient
+    return max(-z, 0.0), -1.0 if z <= 0.0 else 0.0
+
+
+@njit(**_JIT)
+def _log1pexp(x):
+    """log(1 + exp(x)) without overflow."""
+    return max(x, 0.0) + np.log1p(np.exp(-abs(x)))
+
+
+@njit(**_JIT)
+def _expit(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(**_JIT)
+def loss_row(kind, multiclass, eps, z, y):
+    """Loss of one sample; ``z`` (raw outputs) becomes the loss gradient."""
+    K = z.shape[0]
+    value = 0.0
+    if kind < _LOG_LOSS:
+        for k in range(K):
+            v, z[k] = _regression_term(kind, z[k] - y[k], eps)
+            value += v
+    elif kind == _LOG_LOSS and multiclass:
+        top = z[0]
+        for k in range(1, K):
+            top = max(top, z[k])
+        total = 0.0
+        for k in range(K):
+            total += np.exp(z[k] - top)
+        lse = top + np.log(total)
+        for k in range(K):
+            value -= y[k] * (z[k] - lse)
+            z[k] = np.exp(z[k] - lse) - y[k]
+    elif kind == _LOG_LOSS:
+        for k in range(K):
+            value += _log1pexp(z[k]) - y[k] * z[k]
+            z[k] = _expit(z[k]) - y[k]
+    elif multiclass:  # Weston-Watkins: sum over j != y of phi(s_y - s_j)
+        true_score = 0.0
+        for k in range(K):
+            true_score += z[k] * y[k]
+        dz_sum = 0.0
+        for k in range(K):
+            v, dz = _margin_term(kind, true_score - z[k])
+            value += v * (1.0 - y[k])
+            z[k] = dz * (1.0 - y[k])
+            dz_sum += z[k]
+        for k in range(K):
+            z[k] = y[k] * dz_sum - z[k]
+    else:
+        for k in range(K):
+            sign = 2.0 * y[k] - 1.0
+            v, dz = _margin_term(kind, sign * z[k])
+            value += v
+            z[k] = dz * sign
+    return value
+
+
+# --- linear models: the pieces of a step -------------------------------------------
+
+
+@njit(inline="always", **_FAST)
+def _batch_weight(sw, order, start, stop):
+    total = 0.0
+    for r in range(start, stop):
+        total += sw[order[r]]
+    return total
+
+
+@njit(inline="always", **_FAST)
+def _finish_row(loss, multiclass, eps, z, y, scale):
+    """Loss of one sample times ``scale``; ``z`` becomes its scaled gradient."""
+    value = loss_row(loss, multiclass, eps, z, y)
+    for k in range(z.shape[0]):
+        z[k] *= scale
+    return scale * value
+
+
+@njit(inline="always", **_FAST)
+def _dense_forward(
+    X, Y, sw, order, start, stop, norm, W, b, loss, multiclass, eps, raw
+):
+    """Weighted loss of rows ``order[start:stop]``; ``raw`` gets their deltas."""
+    D, K = W.shape
+    value = 0.0
+    for r in range(stop - start):
+        i = order[start + r]
+        z = raw[r]
+        for k in range(K):
+            # a local accumulator: the reduction vectorises
+            acc = b[k] if b.shape[0] else 0.0
+            for j in range(D):
+                acc += X[i, j] * W[j, k]
+            z[k] = acc
+        value += _finish_row(loss, multiclass, eps, z, Y[i], sw[i] / norm)
+    return value
+
+
+@njit(inline="always", **_FAST)
+def _dense_gradient(X, order, start, stop, raw, G, gb):
+    """``G = X[rows].T @ raw``, ``gb = raw.sum(0)`` (gb empty: no intercept)."""
+    D, K = G.shape
+    G[:] = 0.0
+    gb[:] = 0.0
+    for r in range(stop - start):
+        i = order[start + r]
+        for k in range(K):
+            delta = raw[r, k]
+            for j in range(D):
+                G[j, k] += X[i, j] * delta
+        for k in range(gb.shape[0]):
+            gb[k] += raw[r, k]
+
+
+@njit(inline="always", **_FAST)
+def _add_penalty(w, g, l1, l2):
+    """Add the penalty's gradient at ``w`` to ``g``; return its value."""
+    value = 0.0
+    for q in range(w.shape[0]):
+        wq = w[q]
+        gq = g[q]
+        if l2 != 0.0:
+            value += 0.5 * l2 * wq * wq
+            gq += l2 * wq
+        if l1 != 0.0:
+            value += l1 * abs(wq)
+            gq += l1 * np.sign(wq)
+        g[q] = gq
+    return value
+
+
+@njit(inline="always", **_FAST)
+def _squared_norm(g):
+    total = 0.0
+    for q in range(g.shape[0]):
+        total += g[q] * g[q]
+    return total
+
+
+@njit(inline="always", **_FAST)
+def _scale(g, factor):
+    for q in range(g.shape[0]):
+        g[q] *= factor
+
+
+@njit(inline="always", **_FAST)
+def _clip(gw, gb, max_norm):
+    """Scale the gradients to a joint L2 norm of at most ``max_norm`` (> 0)."""
+    norm = np.sqrt(_squared_norm(gw) + _squared_norm(gb))
+    if norm > max_norm:
+        factor = max_norm / norm
+        _scale(gw, factor)
+        _scale(gb, factor)
+
+
+@njit(inline="always", **_FAST)
+def _step(hyper, t, lr, scalars, w, gw, sw_, b, gb, sb):
+    """One optimizer update of the weights and the intercepts (update ``t``)."""
+    coef = coefficients(hyper, t, lr, scalars)
+    _sweep(w, gw, sw_[0], sw_[1], sw_[2], hyper, coef)
+    _sweep(b, gb, sb[0], sb[1], sb[2], hyper, coef)
+
+
+# --- linear models: dense epochs --------------------------------------------------
+
+
+@njit(**_FAST)
+def linear_epoch_dense(
+    X, Y, sw, order, batch_size, mean_weight,
+    W, b, hyper, state_w, state_b, t, scalars, lrs,
+    loss, multiclass, eps, l1, l2, max_norm, raw, G, gb,
+):  # fmt: skip
+    """One epoch of mini-batch updates of a linear model on dense ``X``.
+
+    Mirrors :func:`skgd._training.run_epoch`: rows ``order`` in batches of
+    ``batch_size`` (one full batch is normalised by its weight sum, a
+    mini-batch by ``len * mean_weight``), zero-weight batches skipped, the
+    penalty added at the current weights, the gradient clipped to
+    ``max_norm`` (0: no clipping), then the optimizer's update ``t + 1`` with
+    the learning rate ``lrs[step]``. ``state_w``/``state_b`` are the three
+    flat state arrays of the weights and of the intercepts.
+
+    Returns ``(finite, loss sum, samples, first batch loss, steps, t)``:
+    ``finite`` is False when a batch loss was not finite (the epoch stopped
+    before that batch's update).
+    """
+    n = order.shape[0]
+    w = W.reshape(-1)
+    g = G.reshape(-1)
+    full = batch_size >= n
+    steps = 0
+    total = 0.0
+    seen = 0
+    first = np.nan
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        weight = _batch_weight(sw, order, start, stop)
+        if not weight > 0.0:
+            continue
+        norm = weight if full else (stop - start) * mean_weight
+        value = _dense_forward(
+            X, Y, sw, order, start, stop, norm, W, b, loss, multiclass, eps, raw
+        )
+        _dense_gradient(X, order, start, stop, raw, G, gb)
+        value += _add_penalty(w, g, l1, l2)
+        if not np.isfinite(value):
+            return False, total, seen, first, steps, t
+        if max_norm > 0.0:
+            _clip(g, gb, max_norm)
+        t += 1
+        _step(hyper, t, lrs[steps], scalars, w, g, state_w, b, gb, state_b)
+        steps += 1
+        if steps == 1:
+            first = value
+        total += value * (stop - start)
+        seen += stop - start
+    return True, total, seen, first, steps, t
+
+
+# --- linear models: CSR epochs -----------------------------------------------------
+#
+# A step on a sparse batch computes the gradient of the features the batch
+# touches only (a compact (n_touched, K) array), and then, by mode:
+#
+# - DENSE_UPDATE: scatters it into a dense gradient and updates every
+#   coordinate, exactly as the generic loop (any optimizer, any penalty).
+# - SCALED (plain SGD, L2, no L1): W = scale * V. The L2 shrinkage and the
+#   optimizer's weight decay of every coordinate are one multiplication of
+#   ``scale``; only the touched rows of V change. ``sqv = |V|^2`` is kept up to
+#   date for the penalty's value and the clipping norm.
+# - LAZY (no penalty, no weight decay): an absent feature's gradient is zero,
+#   and every built-in rule then moves a coordinate by a closed form of its
+#   state and the steps' coefficients (momentum: a geometric sum; Adam and
+#   NAdam: a series in eps, or the idle steps replayed when the series would
+#   converge slowly). Each feature records the last step it was brought up
+#   to date (``last``); it is caught up before a step touches it, and every
+#   feature at the end of the call, so the parameters and the optimizer state
+#   returned are those of dense updates.
+
+DENSE_UPDATE, SCALED, LAZY = 0, 1, 2
+IDLE_ORDERS = 4  # terms of the eps series of Adam's idle steps
+IDLE_EPS_MAX = 1e-3  # largest eps / sqrt(v) ratio summed by the series
+
+
+@njit(inline="always", **_FAST)
+def _collect(indices, indptr, order, start, stop, stamp, mark, slot, touched):
+    """List the features of rows ``order[start:stop]``; their number."""
+    n_touched = 0
+    for r in range(start, stop):
+        i = order[r]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if mark[j] != stamp:
+                mark[j] = stamp
+                slot[j] = n_touched
+                touched[n_touched] = j
+                n_touched += 1
+    return n_touched
+
+
+@njit(inline="always", **_FAST)
+def _csr_forward(
+    data, indices, indptr, Y, sw, order, start, stop, norm, W, scale, b,
+    loss, multiclass, eps, raw,
+):  # fmt: skip
+    K = W.shape[1]
+    value = 0.0
+    for r in range(stop - start):
+        i = order[start + r]
+        z = raw[r]
+        for k in range(K):
+            z[k] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            x = data[p]
+            j = indices[p]
+            for k in range(K):
+                z[k] += x * W[j, k]
+        for k in range(K):
+            z[k] = z[k] * scale + (b[k] if b.shape[0] else 0.0)
+        value += _finish_row(loss, multiclass, eps, z, Y[i], sw[i] / norm)
+    return value
+
+
+@njit(inline="always", **_FAST)
+def _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, Gc, n, gb):
+    """Compact gradient: ``Gc[slot[j]]`` of each touched feature ``j``."""
+    K = Gc.shape[1]
+    Gc[:n] = 0.0
+    gb[:] = 0.0
+    for r in range(stop - start):
+        i = order[start + r]
+        for p in range(indptr[i], indptr[i + 1]):
+            q = slot[indices[p]]
+            x = data[p]
+            for k in range(K):
+                Gc[q, k] += x * raw[r, k]
+        for k in range(gb.shape[0]):
+            gb[k] += raw[r, k]
+
+
+@njit(inline="always", **_FAST)
+def _rule_at(q, g, w, s0, s1, s2, hyper, coef):
+    """The rule on coordinate ``q`` of ``w``, with its state (empty: unused)."""
+    a = s0[q] if s0.shape[0] else 0.0
+    b = s1[q] if s1.shape[0] else 0.0
+    c = s2[q] if s2.shape[0] else 0.0
+    w[q], a, b, c = rule(g, w[q], a, b, c, hyper, coef)
+    if s0.shape[0]:
+        s0[q] = a
+    if s1.shape[0]:
+        s1[q] = b
+    if s2.shape[0]:
+        s2[q] = c
+
+
+@njit(**_JIT)
+def idle_ratios(hyper):
+    """How idle coordinates move (LAZY mode): ``(ratios, decay)``.
+
+    ``ratios`` are those of the geometric sums that carry the movement:
+    momentum (SGD, RMSprop) one sum of ``lr_s * mu^(s-t)``; Adam and NAdam
+    ``IDLE_ORDERS`` sums, term ``o`` in ``beta1 * beta2^(-(o+1)/2)`` (in
+    ``beta1`` with AMSGrad, whose denominator stays put); other rules leave
+    an idle coordinate where it is (no sum). ``decay`` is the factor by which
+    the movement of one idle step shrinks at the next (mu or beta1).
+    """
+    kind = _kind(hyper)
+    if kind == _SGD and hyper[0] != 0.0:
+        return np.full(1, hyper[0]), hyper[0]
+    if kind == _RMSPROP and hyper[3] != 0.0:
+        return np.full(1, hyper[3]), hyper[3]
+    if kind == _ADAM or kind == _NADAM:
+        out = np.empty(IDLE_ORDERS)
+        for o in range(IDLE_ORDERS):
+            if kind == _ADAM and hyper[5] != 0.0:
+                out[o] = hyper[0]
+            else:
+                out[o] = hyper[0] * hyper[1] ** (-(o + 1) / 2.0)
+        return out, hyper[0]
+    return np.empty(0), 0.0
+
+
+@njit(inline="always", **_FAST)
+def _record_idle_terms(hyper, step, coef, lr, acc, powers, c1, c2):
+    """Add update ``step``'s idle movement to the windowed sums ``acc``."""
+    kind = _kind(hyper)
+    n_orders = acc.shape[0]
+    if n_orders == 0:
+        return
+    if kind == _ADAM:
+        c1[step] = coef[1]
+        c2[step] = coef[2]
+    elif kind == _NADAM:
+        c1[step] = coef[1]
+        c2[step] = np.sqrt(coef[2])
+    window = powers.shape[1] - 1
+    first = max(0, step - window)
+    term = lr
+    for o in range(n_orders):
+        if kind == _ADAM or kind == _NADAM:
+            term = c1[step] * c2[step] ** (o + 1)
+        for s in range(first, step):
+            acc[o, s] += term * powers[o, step - s]
+
+
+@njit(**_FAST)
+def _adam_idle(w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, c2):
+    """Move coordinate ``q`` of Adam or NAdam through its idle steps."""
+    beta1, beta2, eps = hyper[0], hyper[1], hyper[2]
+    k = t_to - t_from
+    denom_v = vmax if amsgrad else v
+    root = np.sqrt(denom_v)
+    shrink = 1.0 if amsgrad else beta2 ** (0.5 * min(k, window))
+    if root > 0.0 and eps < IDLE_EPS_MAX * root * shrink:
+        # sum over idle steps s of c1_s m_s / (sqrt(v_s) / c2_s + eps), as a
+        # series in eps / sqrt(v_s) (the accumulated sums hold the rest)
+        total = 0.0
+        factor = 1.0
+        for o in range(acc.shape[0]):
+            total += factor * acc[o, t_from]
+            factor *= -eps / root
+        w[q] -= m / root * total
+    else:  # replay the idle steps (the later ones move w by nothing)
+        mm = m
+        vv = v
+        for s in range(t_from + 1, min(t_to, t_from + window) + 1):
+            mm *= beta1
+            vv *= beta2
+            denom = np.sqrt(vmax if amsgrad else vv) / c2[s] + eps
+            w[q] -= c1[s] * (mm / denom)
+
+
+@njit(**_FAST)
+def _all_zero(a, lo, hi):
+    for q in range(lo, hi):
+        if a[q] != 0.0:
+            return False
+    return True
+
+
+@njit(**_FAST)
+def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
+    """Bring feature ``j``'s coordinates from update ``t_from`` to ``t_to``."""
+    k = t_to - t_from
+    if k <= 0:
+        return
+    kind = _kind(hyper)
+    lo, hi = j * K, j * K + K
+    # a feature whose state is zero (never seen) does not move while idle;
+    # Rprop's step sizes and AMSGrad's maxima do not change while idle
+    if kind == _ADAGRAD or (
+        (not s0.shape[0] or _all_zero(s0, lo, hi))
+        and (not s1.shape[0] or kind == _RPROP or _all_zero(s1, lo, hi))
+        and (not s2.shape[0] or kind == _ADAM or _all_zero(s2, lo, hi))
+    ):
+        return
+    if kind == _SGD:
+        momentum = hyper[0]
+        if momentum != 0.0:
+            lead = momentum if hyper[2] != 0.0 else 1.0  # nesterov
+            decay = momentum ** float(k)
+            for q in range(j * K, j * K + K):
+                w[q] -= s0[q] * lead * acc[0, t_from]
+                s0[q] *= decay
+    elif kind == _ADADELTA:
+        decay = hyper[0] ** float(k)
+        for q in range(j * K, j * K + K):
+            s0[q] *= decay
+            s1[q] *= decay
+    elif kind == _RMSPROP:
+        decay = hyper[0] ** float(k)
+        momentum = hyper[3]
+        for q in range(j * K, j * K + K):
+            s0[q] *= decay
+            if hyper[4] != 0.0:
+                s1[q] *= decay
+            if momentum != 0.0:
+                w[q] -= s2[q] * acc[0, t_from]
+                s2[q] *= momentum ** float(k)
+    elif kind == _ADAM or kind == _NADAM:
+        amsgrad = kind == _ADAM and hyper[5] != 0.0
+        decay1 = hyper[0] ** float(k)
+        decay2 = hyper[1] ** float(k)
+        for q in range(j * K, j * K + K):
+            m = s0[q]
+            v = s1[q]
+            if m != 0.0:
+                vmax = s2[q] if amsgrad else v
+                _adam_idle(
+                    w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, c2
+                )
+            s0[q] = m * decay1
+            s1[q] = v * decay2
+    elif kind == _RPROP:
+        for q in range(j * K, j * K + K):
+            s0[q] = 0.0  # an idle step stores a zero gradient
+    # adagrad: an idle coordinate keeps its value and its sum
+
+
+@njit(**_FAST)
+def linear_epoch_csr(
+    data, indices, indptr, Y, sw, order, batch_size, mean_weight,
+    W, b, hyper, state_w, state_b, t, scalars, lrs,
+    loss, multiclass, eps, l1, l2, max_norm, mode,
+    raw, gb, G, Gc, mark, slot, touched, last, acc, powers, c1, c2,
+):  # fmt: skip
+    """One epoch of a linear model on CSR ``X`` (see :func:`linear_epoch_dense`).
+
+    ``mode`` is DENSE_UPDATE, SCALED or LAZY (see above). Scratch arrays:
+    ``raw`` (batch, K); ``gb`` (K,); ``G`` (D, K) zeros (DENSE_UPDATE only); ``Gc``
+    (max touched, K); ``mark``, ``slot``, ``last`` (D,) integers, zeros;
+    ``touched`` (max touched,); for LAZY, ``acc`` (orders, steps + 1) zeros,
+    ``powers`` (orders, window + 1) the powers of :func:`idle_ratios`, and
+    ``c1``, ``c2`` (steps + 1,).
+    """
+    n = order.shape[0]
+    D, K = W.shape
+    w = W.reshape(-1)
+    g = G.reshape(-1)
+    full = batch_size >= n
+    steps = 0
+    total = 0.0
+    seen = 0
+    first = np.nan
+    scale = 1.0
+    sqv = _squared_norm(w) if mode == SCALED else 0.0
+    window = powers.shape[1] - 1
+    finite = True
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        weight = _batch_weight(sw, order, start, stop)
+        if not weight > 0.0:
+            continue
+        norm = weight if full else (stop - start) * mean_weight
+        nt = _collect(
+            indices, indptr, order, start, stop, steps + 1, mark, slot, touched
+        )
+        if mode == LAZY:
+            for q in range(nt):
+                j = touched[q]
+                _catch_up(
+                    j,
+                    K,
+                    last[j],
+                    steps,
+                    w,
+                    state_w[0],
+                    state_w[1],
+                    state_w[2],
+                    hyper,
+                    acc,
+                    window,
+                    c1,
+                    c2,
+                )
+                last[j] = steps
+        value = _csr_forward(
+            data, indices, indptr, Y, sw, order, start, stop, norm, W, scale, b,
+            loss, multiclass, eps, raw,
+        )  # fmt: skip
+        _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, Gc, nt, gb)
+        lr = lrs[steps]
+        if mode == DENSE_UPDATE:
+            for q in range(nt):
+                for k in range(K):
+                    G[touched[q], k] = Gc[q, k]
+            value += _add_penalty(w, g, l1, l2)
+            if not np.isfinite(value):
+                finite = False
+                break
+            if max_norm > 0.0:
+                _clip(g, gb, max_norm)
+            t += 1
+            _step(hyper, t, lr, scalars, w, g, state_w, b, gb, state_b)
+            G[:] = 0.0
+        elif mode == SCALED:
+            value += 0.5 * l2 * scale * scale * sqv
+            if not np.isfinite(value):
+                finite = False
+                break
+            t += 1
+            scale, sqv = _scaled_step(
+                hyper, t, lr, scalars, w, K, scale, sqv, Gc, nt, touched,
+                l2, max_norm, b, gb, state_b,
+            )  # fmt: skip
+        else:
+            if not np.isfinite(value):
+                finite = False
+                break
+            if max_norm > 0.0:
+                _clip(Gc[:nt].reshape(-1), gb, max_norm)
+            t += 1
+            coef = coefficients(hyper, t, lr, scalars)
+            if _kind(hyper) == _RPROP and t == 1:
+                # every coordinate's first step size, the touched ones' too
+                step0 = min(max(lr, hyper[2]), hyper[3])
+                state_w[1][:] = step0
+            for q in range(nt):
+                j = touched[q]
+                for k in range(K):
+                    _rule_at(
+                        j * K + k,
+                        Gc[q, k],
+                        w,
+                        state_w[0],
+                        state_w[1],
+                        state_w[2],
+                        hyper,
+                        coef,
+                    )
+                last[j] = steps + 1
+            _sweep(b, gb, state_b[0], state_b[1], state_b[2], hyper, coef)
+            _record_idle_terms(hyper, steps + 1, coef, lr, acc, powers, c1, c2)
+        steps += 1
+        if steps == 1:
+            first = value
+        total += value * (stop - start)
+        seen += stop - start
+    if mode == SCALED:
+        _scale(w, scale)
+    elif mode == LAZY:
+        for j in range(D):
+            _catch_up(
+                j,
+                K,
+                last[j],
+                steps,
+                w,
+                state_w[0],
+                state_w[1],
+                state_w[2],
+                hyper,
+                acc,
+                window,
+                c1,
+                c2,
+            )
+    return finite, total, seen, first, steps, t
+
+
+@njit(inline="always", **_FAST)
+def _scaled_step(
+    hyper, t, lr, scalars, v, K, scale, sqv, Gc, nt, touched,
+    l2, max_norm, b, gb, state_b,
+):  # fmt: skip
+    """Plain SGD on W = scale * V: returns the new (scale, |V|^2)."""
+    wd = hyper[3]
+    clip = 1.0
+    if max_norm > 0.0:
+        # |grad|^2 = l2^2 |W|^2 + sum over touched of (G + l2 w)^2 - (l2 w)^2
+        sq = l2 * l2 * scale * scale * sqv + _squared_norm(gb)
+        for q in range(nt):
+            j = touched[q]
+            for k in range(K):
+                wq = l2 * scale * v[j * K + k]
+                gq = Gc[q, k] + wq
+                sq += gq * gq - wq * wq
+        norm = np.sqrt(max(sq, 0.0))
+        if norm > max_norm:
+            clip = max_norm / norm
+    factor = 1.0 - lr * (clip * l2 + wd)
+    if abs(factor * scale) < 1e-9:
+        # fold the scale in before it underflows (or hits zero)
+        _scale(v, scale)
+        scale = 1.0
+        v *= factor
+        factor = 1.0
+        sqv = _squared_norm(v)
+    scale *= factor
+    step = lr * clip / scale
+    for q in range(nt):
+        j = touched[q]
+        for k in range(K):
+            i = j * K + k
+            old = v[i]
+            new = old - step * Gc[q, k]
+            v[i] = new
+            sqv += new * new - old * old
+    _scale(gb, clip)
+    coef = coefficients(hyper, t, lr, scalars)
+    _sweep(b, gb, state_b[0], state_b[1], state_b[2], hyper, coef)
+    return scale, sqv

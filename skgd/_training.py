@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._fast import epoch_runner
+
 
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the parameters became non-finite."""
@@ -146,7 +148,8 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
 
     Returns ``(mean loss, first batch's loss)``, the mean being the weighted
     mean of the batch objectives, or ``None`` when the objective became
-    non-finite (the caller restores finite parameters).
+    non-finite (the caller restores finite parameters). The epoch runs
+    compiled (:mod:`skgd._fast`) whenever that computes the same thing.
     """
     X, Y, sample_weight = data
     n_samples = X.shape[0]
@@ -157,6 +160,26 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
     state.weight_sum += float(sample_weight.sum())
     state.weight_count += n_samples
     mean_weight = state.weight_sum / state.weight_count
+    compiled = epoch_runner(objective, optimizer, schedule, data, state.params)
+    if compiled is not None:
+        result = compiled(state, data, config, batch_size, mean_weight)
+    else:
+        result = _python_epoch(
+            objective, optimizer, schedule, state, data, config, batch_size, mean_weight
+        )
+    if result is None:
+        return None
+    state.t += n_samples
+    if not all(np.isfinite(p).all() for p in state.params):
+        return None
+    return result
+
+
+def _python_epoch(
+    objective, optimizer, schedule, state, data, config, batch_size, mean_weight
+):
+    X, Y, sample_weight = data
+    n_samples = X.shape[0]
     first_batch_loss = None
     total, total_weight = 0.0, 0.0
     for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
@@ -181,9 +204,6 @@ def run_epoch(objective, optimizer, schedule, state, data, config):
             first_batch_loss = value
         total += value * len(sw)
         total_weight += len(sw)
-    state.t += n_samples
-    if not all(np.isfinite(p).all() for p in state.params):
-        return None
     return (total / total_weight if total_weight else 0.0), first_batch_loss
 
 

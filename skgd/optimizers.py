@@ -105,41 +105,54 @@ def _empty(dtype):
     return _EMPTY[dtype]
 
 
-def _padded(values, n=6):
-    return tuple(float(v) for v in values) + (0.0,) * (n - len(values))
+def compiled_rule(optimizer, params, state):
+    """The compiled form of a built-in optimizer's update of ``params``.
+
+    Returns ``(hyper, slots)``: the rule's hyper-parameters packed for the
+    kernels (:func:`skgd._kernels.pack_hyper`, which also names the rule), and
+    for each parameter its three flat state arrays (an empty array for a slot
+    the rule does not use). State arrays missing from ``state`` because
+    the hyper-parameters changed since it was made (momentum switched on
+    between ``partial_fit`` calls) are created, at zero.
+    """
+    from . import _kernels  # imports numba, so only once training starts
+
+    needed = optimizer.init_state([])
+    for key in optimizer._slots:
+        if key in needed and key not in state:
+            state[key] = _zeros(params)
+    keys = [key if key in state else None for key in optimizer._slots]
+    keys += [None] * (3 - len(keys))
+    slots = [
+        tuple(
+            _empty(p.dtype) if key is None else state[key][i].reshape(-1)
+            for key in keys
+        )
+        for i, p in enumerate(params)
+    ]
+    return _kernels.pack_hyper(optimizer._rule, optimizer._hyper()), slots
 
 
 def _apply_rule(optimizer, params, grads, state, lr):
     """One update by a built-in optimizer: its compiled rule on every array.
 
-    The rule is the :mod:`skgd._kernels` function named by ``optimizer._rule``;
-    its state arrays for parameter ``i`` are ``state[key][i]`` for the keys of
-    ``optimizer._slots`` (an absent key is an unused slot), and NAdam's scalar
-    state is ``state["mu_product"]``.
+    The rule is the :mod:`skgd._kernels` function named by
+    ``optimizer._rule``, its state arrays those of :func:`compiled_rule`, and
+    NAdam's scalar state is ``state["mu_product"]``.
     """
-    from . import _kernels  # imports numba, so only once training starts
+    from . import _kernels
 
-    kind = _kernels.RULES[optimizer._rule]
-    hyper = _padded(optimizer._hyper())
+    hyper, slots = compiled_rule(optimizer, params, state)
     t = state["step"] + 1
     scalars = np.array([state.get("mu_product", 1.0)])
-    coef = _kernels.coefficients(kind, hyper, t, float(lr), scalars)
+    coef = _kernels.coefficients(hyper, t, float(lr), scalars)
     if "mu_product" in state:
         state["mu_product"] = float(scalars[0])
-    needed = optimizer.init_state([])
-    for key in optimizer._slots:
-        if key in needed and key not in state:
-            # the hyper-parameters changed since the state was made (momentum
-            # switched on between partial_fit calls): start that slot at zero
-            state[key] = _zeros(params)
-    slots = [state.get(key) for key in optimizer._slots]
-    slots += [None] * (3 - len(slots))
-    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+    for p, g, arrays in zip(params, grads, slots, strict=True):
         # a non-contiguous parameter is updated through a contiguous copy
         flat = p.reshape(-1) if p.flags.c_contiguous else np.ravel(p)
         grad = np.ascontiguousarray(g, dtype=p.dtype).reshape(-1)
-        arrays = [_empty(p.dtype) if s is None else s[i].reshape(-1) for s in slots]
-        _kernels.update_array(kind, flat, grad, *arrays, hyper, coef)
+        _kernels.update_array(flat, grad, *arrays, hyper, coef)
         if not p.flags.c_contiguous:
             p[...] = flat.reshape(p.shape)
     state["step"] = t

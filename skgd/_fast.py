@@ -1,0 +1,223 @@
+"""The compiled epochs of the linear models: when they apply, and the call.
+
+:func:`epoch_runner` is asked by the training loop before every epoch; it
+returns a runner when the compiled loop of :mod:`skgd._kernels` computes
+exactly what the generic loop would (a linear model, a built-in loss,
+optimizer and schedule, C-ordered float arrays of one dtype), and None
+otherwise, so that user-defined optimizers, losses or schedules take the
+generic path. Everything the generic loop keeps in Python (optimizer step
+count, NAdam's momentum product, the schedule's progress) is updated here
+the same way.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import losses as _losses
+from . import optimizers as _optimizers
+from . import schedules as _schedules
+
+_OPTIMIZERS = (
+    _optimizers.SGD,
+    _optimizers.Adagrad,
+    _optimizers.Adadelta,
+    _optimizers.RMSprop,
+    _optimizers.Adam,
+    _optimizers.AdamW,
+    _optimizers.NAdam,
+    _optimizers.Rprop,
+)
+_REGRESSION = {cls: name for name, cls in _losses.REGRESSION_LOSSES.items()}
+_MARGINS = {phi: name for name, phi in _losses._MARGINS.items()}
+
+
+def _loss_name(loss):
+    if type(loss) in _REGRESSION:
+        return _REGRESSION[type(loss)]
+    if type(loss) is _losses.LogLoss:
+        return "log_loss"
+    if type(loss) is _losses.MarginLoss:
+        return _MARGINS.get(loss.phi)
+    return None
+
+
+def _vectorised_schedule(schedule):
+    """Whether ``schedule.rate`` accepts an array of steps (built-ins only)."""
+    if type(schedule).__module__ != _schedules.__name__:
+        return False
+    after = getattr(schedule, "after", None)
+    return after is None or _vectorised_schedule(after)
+
+
+def _learning_rates(schedule, lr0, schedule_state, n_steps):
+    """The rates of the next ``n_steps`` updates, as the generic loop asks them."""
+    if schedule.unit == "epoch":
+        return np.full(n_steps, float(schedule.rate(lr0, schedule_state)))
+    steps = schedule_state["step"] + np.arange(n_steps)
+    rates = schedule.rate(lr0, {**schedule_state, "step": steps})
+    return np.ascontiguousarray(np.broadcast_to(rates, (n_steps,)), dtype=np.float64)
+
+
+def _dense_ready(*arrays):
+    """Whether the arrays are C-ordered numpy arrays of the last one's dtype."""
+    dtype = arrays[-1].dtype
+    return all(
+        isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous
+        for a in arrays
+    )
+
+
+def _csr_ready(X, Y, sample_weight, params):
+    return (
+        X.format == "csr"
+        and X.dtype == params[0].dtype
+        and X.has_canonical_format
+        and _dense_ready(Y, sample_weight, *params)
+    )
+
+
+def epoch_runner(objective, optimizer, schedule, data, params):
+    """A function running one compiled epoch, or None when none applies."""
+    X, Y, sample_weight = data
+    loss = _loss_name(objective.loss)
+    ok = (
+        objective.network.n_layers == 1
+        and type(optimizer) in _OPTIMIZERS
+        and (schedule.unit == "epoch" or _vectorised_schedule(schedule))
+        and loss is not None
+        and params[0].dtype in (np.float32, np.float64)
+        and params[0].ndim == 2
+    )
+    if not ok:
+        return None
+    if sp.issparse(X):
+        ready = _csr_ready(X, Y, sample_weight, params)
+    else:
+        ready = _dense_ready(X, Y, sample_weight, *params)
+    return _Epoch(objective, optimizer, schedule, loss) if ready else None
+
+
+def sparse_mode(optimizer, l1, l2):
+    """How a CSR step updates the weights (see :mod:`skgd._kernels`)."""
+    from . import _kernels
+
+    if l1:
+        return _kernels.DENSE_UPDATE
+    if type(optimizer) is _optimizers.SGD and not optimizer.momentum:
+        return _kernels.SCALED
+    if l2 or getattr(optimizer, "weight_decay", 0.0):
+        return _kernels.DENSE_UPDATE
+    return _kernels.LAZY
+
+
+class _Epoch:
+    def __init__(self, objective, optimizer, schedule, loss):
+        self.objective = objective
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.loss = loss
+
+    def __call__(self, state, data, config, batch_size, mean_weight):
+        """Run the epoch; ``(mean loss, first batch loss)`` or None (non-finite)."""
+        from . import _kernels
+
+        X, Y, sample_weight = data
+        n = X.shape[0]
+        params = state.params
+        W = params[0]
+        b = params[1] if len(params) > 1 else np.empty(0, dtype=W.dtype)
+        if batch_size >= n or not config.shuffle:
+            order = np.arange(n)
+        else:
+            order = state.rng.permutation(n)
+        n_batches = math.ceil(n / batch_size)
+        lrs = _learning_rates(
+            self.schedule, config.learning_rate_init, state.schedule_state, n_batches
+        )
+        opt_state = state.optimizer_state
+        hyper, slots = _optimizers.compiled_rule(self.optimizer, params, opt_state)
+        state_b = slots[1] if len(params) > 1 else (b, b, b)  # b empty: no state
+        scalars = np.array([opt_state.get("mu_product", 1.0)])
+        l1, l2 = (float(c) for c in self.objective._coefficients())
+        common = (
+            Y,
+            sample_weight,
+            order,
+            batch_size,
+            float(mean_weight),
+            W,
+            b,
+            hyper,
+            slots[0],
+            state_b,
+            opt_state["step"],
+            scalars,
+            lrs,
+            _kernels.LOSSES[self.loss],
+            bool(getattr(self.objective.loss, "multiclass", False)),
+            float(getattr(self.objective.loss, "epsilon", 0.0)),
+            l1,
+            l2,
+            float(config.max_grad_norm or 0.0),
+        )
+        raw = np.empty((min(batch_size, n), W.shape[1]), dtype=W.dtype)
+        gb = np.empty(b.shape[0], dtype=W.dtype)
+        if sp.issparse(X):
+            mode = sparse_mode(self.optimizer, l1, l2)
+            scratch = _csr_scratch(X, W, hyper, batch_size, n_batches, mode)
+            result = _kernels.linear_epoch_csr(
+                X.data, X.indices, X.indptr, *common, mode, raw, gb, *scratch
+            )
+        else:
+            G = np.empty_like(W)
+            result = _kernels.linear_epoch_dense(X, *common, raw, G, gb)
+        finite, total, seen, first, steps, t = result
+        opt_state["step"] = int(t)
+        if "mu_product" in opt_state:
+            opt_state["mu_product"] = float(scalars[0])
+        state.schedule_state["step"] += int(steps)
+        if not finite:
+            return None
+        return (total / seen if seen else 0.0), (first if steps else None)
+
+
+def _csr_scratch(X, W, hyper, batch_size, n_batches, mode):
+    """The work arrays of :func:`skgd._kernels.linear_epoch_csr`, in order."""
+    from . import _kernels
+
+    D, K = W.shape
+    row_nnz = np.diff(X.indptr)
+    most = min(D, int(row_nnz.max(initial=0)) * min(batch_size, X.shape[0])) or 1
+    ratios, decay = _kernels.idle_ratios(hyper)
+    if mode != _kernels.LAZY:
+        ratios = ratios[:0]
+    window = _idle_window(len(ratios), decay, n_batches)
+    with np.errstate(over="ignore"):
+        # a ratio above 1 (beta2 < beta1^2) only serves short gaps: the
+        # kernel replays the idle steps of longer ones
+        powers = np.minimum(ratios[:, None] ** np.arange(window + 1), 1e300)
+    index = X.indices.dtype
+    dense_grad = mode == _kernels.DENSE_UPDATE
+    return (
+        np.zeros((D, K) if dense_grad else (0, K), dtype=W.dtype),  # G
+        np.empty((most, K), dtype=W.dtype),  # Gc
+        np.zeros(D, dtype=np.int64),  # mark
+        np.zeros(D, dtype=index),  # slot
+        np.empty(most, dtype=index),  # touched
+        np.zeros(D, dtype=np.int64),  # last
+        np.zeros((len(ratios), n_batches + 1)),  # acc
+        powers,
+        np.zeros(n_batches + 1),  # c1
+        np.ones(n_batches + 1),  # c2
+    )
+
+
+def _idle_window(n_sums, decay, n_steps):
+    """Idle steps after which a coordinate's movement is below 1e-32 of the first."""
+    if n_sums == 0:
+        return 0
+    if decay <= 0.0:
+        return 1
+    return int(min(n_steps, math.ceil(math.log(1e-32) / math.log(decay))))
