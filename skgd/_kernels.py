@@ -33,7 +33,10 @@ per-call cost when Python calls a kernel.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # The rules keep IEEE arithmetic, so that plain gradient descent is exactly
 # x - lr * g; the loops around them may reassociate and contract (FMA), which
@@ -41,6 +44,11 @@ from numba import njit
 # detected through NaN and inf.
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _FAST = {**_JIT, "fastmath": {"reassoc", "contract", "arcp", "nsz"}}
+# The loops allocate nothing, so they need no reference counting: without
+# it (numba's ``_nrt`` option, inherited by what they call) every array
+# passed to a helper inside a loop costs nothing, where counting it costs two
+# atomic operations -- half the time of a per-sample epoch.
+_LOOP = {**_FAST, "_nrt": False}
 
 # Rule names (the ``_rule`` attribute of the built-in optimizers) -> the
 # constant the kernels branch on.
@@ -199,7 +207,7 @@ def _rprop_rule(g, p, prev, step_size, s2, hyper, coef):
     return p - np.sign(g) * step, g, step, s2
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def rule(g, p, s0, s1, s2, hyper, coef):
     """The rule of ``hyper`` on one coordinate: new (parameter, s0, s1, s2)."""
     kind = _kind(hyper)
@@ -219,45 +227,68 @@ def rule(g, p, s0, s1, s2, hyper, coef):
 
 
 @njit(inline="always", **_JIT)
-def _sweep(p, grad, s0, s1, s2, hyper, coef):
-    # one loop per set of state arrays in use (an empty array is an unused
-    # slot): unconditional loads and stores let LLVM vectorise the loop
+def _penalised(g, p, l1, l2, value):
+    """Gradient ``g`` plus the penalty's at ``p``, and ``value`` plus its value."""
+    if l2 != 0.0:
+        g = g + l2 * p
+        value += 0.5 * l2 * p * p
+    if l1 != 0.0:
+        g = g + l1 * np.sign(p)
+        value += l1 * abs(p)
+    return g, value
+
+
+@njit(inline="always", **_JIT)
+def _sweep(p, grad, s0, s1, s2, hyper, coef, l1, l2):
+    """The rule on every coordinate of ``p``; returns the penalty's value.
+
+    ``grad`` is the loss gradient; the gradient of the penalty ``l1 |p| +
+    l2 / 2 p^2`` at ``p`` is added to it first (``l1 = l2 = 0``: none).
+    There is one loop per set of state arrays in use (an empty array is an
+    unused slot): unconditional loads and stores let LLVM vectorise it.
+    """
     n = p.shape[0]
+    value = 0.0
     if s2.shape[0] and s1.shape[0]:
         for j in range(n):
-            p[j], s0[j], s1[j], s2[j] = rule(
-                grad[j], p[j], s0[j], s1[j], s2[j], hyper, coef
-            )
+            g, value = _penalised(grad[j], p[j], l1, l2, value)
+            p[j], s0[j], s1[j], s2[j] = rule(g, p[j], s0[j], s1[j], s2[j], hyper, coef)
     elif s2.shape[0]:
         for j in range(n):
-            p[j], s0[j], _, s2[j] = rule(grad[j], p[j], s0[j], 0.0, s2[j], hyper, coef)
+            g, value = _penalised(grad[j], p[j], l1, l2, value)
+            p[j], s0[j], _, s2[j] = rule(g, p[j], s0[j], 0.0, s2[j], hyper, coef)
     elif s1.shape[0]:
         for j in range(n):
-            p[j], s0[j], s1[j], _ = rule(grad[j], p[j], s0[j], s1[j], 0.0, hyper, coef)
+            g, value = _penalised(grad[j], p[j], l1, l2, value)
+            p[j], s0[j], s1[j], _ = rule(g, p[j], s0[j], s1[j], 0.0, hyper, coef)
     elif s0.shape[0]:
         for j in range(n):
-            p[j], s0[j], _, _ = rule(grad[j], p[j], s0[j], 0.0, 0.0, hyper, coef)
+            g, value = _penalised(grad[j], p[j], l1, l2, value)
+            p[j], s0[j], _, _ = rule(g, p[j], s0[j], 0.0, 0.0, hyper, coef)
     else:
         for j in range(n):
-            p[j], _, _, _ = rule(grad[j], p[j], 0.0, 0.0, 0.0, hyper, coef)
+            g, value = _penalised(grad[j], p[j], l1, l2, value)
+            p[j], _, _, _ = rule(g, p[j], 0.0, 0.0, 0.0, hyper, coef)
+    return value
 
 
-@njit(**_JIT)
+@njit(**{**_JIT, "_nrt": False})
 def update_array(p, grad, s0, s1, s2, hyper, coef):
     """Apply the rule of ``hyper`` to every coordinate of the flat array ``p``.
 
     ``s0``, ``s1``, ``s2`` are the rule's flat state arrays; an empty one is
     a slot the rule does not use.
     """
-    _sweep(p, grad, s0, s1, s2, hyper, coef)
+    _sweep(p, grad, s0, s1, s2, hyper, coef, 0.0, 0.0)
 
 
 # --- losses, one sample at a time -----------------------------------------------------
 #
 # The same losses as skgd.losses (its numpy code is the reference the parity
-# tests compare with): given the raw outputs ``z`` of one sample and its
-# encoded target row ``y``, return the sample's loss and overwrite ``z`` with
-# the loss's gradient with respect to the raw outputs.
+# tests compare with): given the raw outputs ``raw[r]`` of one sample and its
+# encoded target row ``Y[i]``, return the sample's loss and overwrite
+# ``raw[r]`` with the loss's gradient with respect to the raw outputs. (Rows
+# are indexed, never sliced: a slice is a new array, reference-counted.)
 
 LOSSES = {
     "squared_error": 0,
@@ -325,51 +356,95 @@ def _expit(x):
 
 
 @njit(**_JIT)
-def loss_row(kind, multiclass, eps, z, y):
-    """Loss of one sample; ``z`` (raw outputs) becomes the loss gradient."""
-    K = z.shape[0]
+def loss_row(kind, multiclass, eps, raw, r, Y, i):
+    """Loss of one sample; ``raw[r]`` (its raw outputs) becomes the gradient."""
+    K = raw.shape[1]
     value = 0.0
     if kind < _LOG_LOSS:
         for k in range(K):
-            v, z[k] = _regression_term(kind, z[k] - y[k], eps)
+            v, raw[r, k] = _regression_term(kind, raw[r, k] - Y[i, k], eps)
             value += v
     elif kind == _LOG_LOSS and multiclass:
-        top = z[0]
+        top = raw[r, 0]
         for k in range(1, K):
-            top = max(top, z[k])
+            top = max(top, raw[r, k])
         total = 0.0
         for k in range(K):
-            total += np.exp(z[k] - top)
+            total += np.exp(raw[r, k] - top)
         lse = top + np.log(total)
         for k in range(K):
-            value -= y[k] * (z[k] - lse)
-            z[k] = np.exp(z[k] - lse) - y[k]
+            value -= Y[i, k] * (raw[r, k] - lse)
+            raw[r, k] = np.exp(raw[r, k] - lse) - Y[i, k]
     elif kind == _LOG_LOSS:
         for k in range(K):
-            value += _log1pexp(z[k]) - y[k] * z[k]
-            z[k] = _expit(z[k]) - y[k]
+            value += _log1pexp(raw[r, k]) - Y[i, k] * raw[r, k]
+            raw[r, k] = _expit(raw[r, k]) - Y[i, k]
     elif multiclass:  # Weston-Watkins: sum over j != y of phi(s_y - s_j)
         true_score = 0.0
         for k in range(K):
-            true_score += z[k] * y[k]
+            true_score += raw[r, k] * Y[i, k]
         dz_sum = 0.0
         for k in range(K):
-            v, dz = _margin_term(kind, true_score - z[k])
-            value += v * (1.0 - y[k])
-            z[k] = dz * (1.0 - y[k])
-            dz_sum += z[k]
+            v, dz = _margin_term(kind, true_score - raw[r, k])
+            value += v * (1.0 - Y[i, k])
+            raw[r, k] = dz * (1.0 - Y[i, k])
+            dz_sum += raw[r, k]
         for k in range(K):
-            z[k] = y[k] * dz_sum - z[k]
+            raw[r, k] = Y[i, k] * dz_sum - raw[r, k]
     else:
         for k in range(K):
-            sign = 2.0 * y[k] - 1.0
-            v, dz = _margin_term(kind, sign * z[k])
+            sign = 2.0 * Y[i, k] - 1.0
+            v, dz = _margin_term(kind, sign * raw[r, k])
             value += v
-            z[k] = dz * sign
+            raw[r, k] = dz * sign
     return value
 
 
 # --- linear models: the pieces of a step -------------------------------------------
+#
+# The loops index arrays and never slice them inside a loop: every slice or
+# tuple element taken is a new reference, counted with atomic operations.
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Hint the CPU to load ``array.flat[index]``'s cache line (2-D C arrays)."""
+    if not isinstance(array, types.Array) or array.layout != "C":
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        byte = ir.IntType(8).as_pointer()
+        base = builder.bitcast(ary.data, byte)
+        offset = builder.mul(
+            args[1], context.get_constant(types.intp, aryty.dtype.bitwidth // 8)
+        )
+        ptr = builder.gep(base, [offset])
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        # read, high locality, data cache
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, types.intp), codegen
+
+
+# Rows are visited in a random order that the hardware cannot predict: the
+# row needed this many samples later is requested ahead.
+_PREFETCH_AHEAD = 4
+
+
+@njit(inline="always", **_FAST)
+def _prefetch_row(X, order, r):
+    """Prefetch row ``order[r]`` of the C-ordered 2-D ``X`` (if r is in range)."""
+    if r < order.shape[0]:
+        D = X.shape[1]
+        line = 64 * 8 // (X.itemsize * 8)  # elements per 64-byte cache line
+        base = order[r] * D
+        for j in range(0, D, line):
+            _prefetch(X, base + j)
 
 
 @njit(inline="always", **_FAST)
@@ -381,11 +456,11 @@ def _batch_weight(sw, order, start, stop):
 
 
 @njit(inline="always", **_FAST)
-def _finish_row(loss, multiclass, eps, z, y, scale):
-    """Loss of one sample times ``scale``; ``z`` becomes its scaled gradient."""
-    value = loss_row(loss, multiclass, eps, z, y)
-    for k in range(z.shape[0]):
-        z[k] *= scale
+def _finish_row(loss, multiclass, eps, raw, r, Y, i, scale):
+    """Loss of one sample times ``scale``; ``raw[r]`` becomes its scaled gradient."""
+    value = loss_row(loss, multiclass, eps, raw, r, Y, i)
+    for k in range(raw.shape[1]):
+        raw[r, k] *= scale
     return scale * value
 
 
@@ -398,29 +473,41 @@ def _dense_forward(
     value = 0.0
     for r in range(stop - start):
         i = order[start + r]
-        z = raw[r]
+        _prefetch_row(X, order, start + r + _PREFETCH_AHEAD)
         for k in range(K):
             # a local accumulator: the reduction vectorises
             acc = b[k] if b.shape[0] else 0.0
             for j in range(D):
                 acc += X[i, j] * W[j, k]
-            z[k] = acc
-        value += _finish_row(loss, multiclass, eps, z, Y[i], sw[i] / norm)
+            raw[r, k] = acc
+        value += _finish_row(loss, multiclass, eps, raw, r, Y, i, sw[i] / norm)
     return value
 
 
 @njit(inline="always", **_FAST)
-def _dense_gradient(X, order, start, stop, raw, G, gb):
-    """``G = X[rows].T @ raw``, ``gb = raw.sum(0)`` (gb empty: no intercept)."""
-    D, K = G.shape
-    G[:] = 0.0
-    gb[:] = 0.0
+def _zero(a, n):
+    for q in range(n):
+        a[q] = 0.0
+
+
+@njit(inline="always", **_FAST)
+def _dense_gradient(X, order, start, stop, raw, g, gb):
+    """Flat ``g = (X[rows].T @ raw).ravel()``, ``gb = raw.sum(0)`` (gb empty: none)."""
+    K = raw.shape[1]
+    D = X.shape[1]
+    _zero(g, g.shape[0])
+    _zero(gb, gb.shape[0])
     for r in range(stop - start):
         i = order[start + r]
-        for k in range(K):
-            delta = raw[r, k]
+        if K == 1:  # contiguous: vectorised
+            delta = raw[r, 0]
             for j in range(D):
-                G[j, k] += X[i, j] * delta
+                g[j] += X[i, j] * delta
+        else:
+            for j in range(D):
+                x = X[i, j]
+                for k in range(K):
+                    g[j * K + k] += x * raw[r, k]
         for k in range(gb.shape[0]):
             gb[k] += raw[r, k]
 
@@ -430,54 +517,38 @@ def _add_penalty(w, g, l1, l2):
     """Add the penalty's gradient at ``w`` to ``g``; return its value."""
     value = 0.0
     for q in range(w.shape[0]):
-        wq = w[q]
-        gq = g[q]
-        if l2 != 0.0:
-            value += 0.5 * l2 * wq * wq
-            gq += l2 * wq
-        if l1 != 0.0:
-            value += l1 * abs(wq)
-            gq += l1 * np.sign(wq)
-        g[q] = gq
+        g[q], value = _penalised(g[q], w[q], l1, l2, value)
     return value
 
 
 @njit(inline="always", **_FAST)
-def _squared_norm(g):
+def _squared_norm(g, n):
     total = 0.0
-    for q in range(g.shape[0]):
+    for q in range(n):
         total += g[q] * g[q]
     return total
 
 
 @njit(inline="always", **_FAST)
-def _scale(g, factor):
-    for q in range(g.shape[0]):
+def _scale(g, n, factor):
+    for q in range(n):
         g[q] *= factor
 
 
 @njit(inline="always", **_FAST)
-def _clip(gw, gb, max_norm):
-    """Scale the gradients to a joint L2 norm of at most ``max_norm`` (> 0)."""
-    norm = np.sqrt(_squared_norm(gw) + _squared_norm(gb))
+def _clip(g, n, gb, max_norm):
+    """Scale ``g[:n]`` and ``gb`` to a joint L2 norm of at most ``max_norm``."""
+    norm = np.sqrt(_squared_norm(g, n) + _squared_norm(gb, gb.shape[0]))
     if norm > max_norm:
         factor = max_norm / norm
-        _scale(gw, factor)
-        _scale(gb, factor)
-
-
-@njit(inline="always", **_FAST)
-def _step(hyper, t, lr, scalars, w, gw, sw_, b, gb, sb):
-    """One optimizer update of the weights and the intercepts (update ``t``)."""
-    coef = coefficients(hyper, t, lr, scalars)
-    _sweep(w, gw, sw_[0], sw_[1], sw_[2], hyper, coef)
-    _sweep(b, gb, sb[0], sb[1], sb[2], hyper, coef)
+        _scale(g, n, factor)
+        _scale(gb, gb.shape[0], factor)
 
 
 # --- linear models: dense epochs --------------------------------------------------
 
 
-@njit(**_FAST)
+@njit(**_LOOP)
 def linear_epoch_dense(
     X, Y, sw, order, batch_size, mean_weight,
     W, b, hyper, state_w, state_b, t, scalars, lrs,
@@ -495,11 +566,13 @@ def linear_epoch_dense(
 
     Returns ``(finite, loss sum, samples, first batch loss, steps, t)``:
     ``finite`` is False when a batch loss was not finite (the epoch stopped
-    before that batch's update).
+    there; the caller discards the parameters).
     """
     n = order.shape[0]
     w = W.reshape(-1)
     g = G.reshape(-1)
+    ws0, ws1, ws2 = state_w
+    bs0, bs1, bs2 = state_b
     full = batch_size >= n
     steps = 0
     total = 0.0
@@ -514,14 +587,25 @@ def linear_epoch_dense(
         value = _dense_forward(
             X, Y, sw, order, start, stop, norm, W, b, loss, multiclass, eps, raw
         )
-        _dense_gradient(X, order, start, stop, raw, G, gb)
-        value += _add_penalty(w, g, l1, l2)
-        if not np.isfinite(value):
-            return False, total, seen, first, steps, t
+        _dense_gradient(X, order, start, stop, raw, g, gb)
         if max_norm > 0.0:
-            _clip(g, gb, max_norm)
+            # the norm is the penalised gradient's: add the penalty first
+            value += _add_penalty(w, g, l1, l2)
+            if not np.isfinite(value):
+                return False, total, seen, first, steps, t
+            _clip(g, g.shape[0], gb, max_norm)
+            coef = coefficients(hyper, t + 1, lrs[steps], scalars)
+            _sweep(w, g, ws0, ws1, ws2, hyper, coef, 0.0, 0.0)
+        else:
+            if not np.isfinite(value):
+                return False, total, seen, first, steps, t
+            coef = coefficients(hyper, t + 1, lrs[steps], scalars)
+            # the penalty's value, at the weights before the update
+            value += _sweep(w, g, ws0, ws1, ws2, hyper, coef, l1, l2)
+            if not np.isfinite(value):
+                return False, total, seen, first, steps, t
+        _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
         t += 1
-        _step(hyper, t, lrs[steps], scalars, w, g, state_w, b, gb, state_b)
         steps += 1
         if steps == 1:
             first = value
@@ -580,33 +664,32 @@ def _csr_forward(
     value = 0.0
     for r in range(stop - start):
         i = order[start + r]
-        z = raw[r]
         for k in range(K):
-            z[k] = 0.0
+            raw[r, k] = 0.0
         for p in range(indptr[i], indptr[i + 1]):
             x = data[p]
             j = indices[p]
             for k in range(K):
-                z[k] += x * W[j, k]
+                raw[r, k] += x * W[j, k]
         for k in range(K):
-            z[k] = z[k] * scale + (b[k] if b.shape[0] else 0.0)
-        value += _finish_row(loss, multiclass, eps, z, Y[i], sw[i] / norm)
+            raw[r, k] = raw[r, k] * scale + (b[k] if b.shape[0] else 0.0)
+        value += _finish_row(loss, multiclass, eps, raw, r, Y, i, sw[i] / norm)
     return value
 
 
 @njit(inline="always", **_FAST)
-def _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, Gc, n, gb):
-    """Compact gradient: ``Gc[slot[j]]`` of each touched feature ``j``."""
-    K = Gc.shape[1]
-    Gc[:n] = 0.0
-    gb[:] = 0.0
+def _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, gc, n, gb):
+    """Compact flat gradient: ``gc[slot[j] * K + k]`` of each touched feature j."""
+    K = raw.shape[1]
+    _zero(gc, n * K)
+    _zero(gb, gb.shape[0])
     for r in range(stop - start):
         i = order[start + r]
         for p in range(indptr[i], indptr[i + 1]):
-            q = slot[indices[p]]
+            q = slot[indices[p]] * K
             x = data[p]
             for k in range(K):
-                Gc[q, k] += x * raw[r, k]
+                gc[q + k] += x * raw[r, k]
         for k in range(gb.shape[0]):
             gb[k] += raw[r, k]
 
@@ -732,18 +815,18 @@ def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
         if momentum != 0.0:
             lead = momentum if hyper[2] != 0.0 else 1.0  # nesterov
             decay = momentum ** float(k)
-            for q in range(j * K, j * K + K):
+            for q in range(lo, hi):
                 w[q] -= s0[q] * lead * acc[0, t_from]
                 s0[q] *= decay
     elif kind == _ADADELTA:
         decay = hyper[0] ** float(k)
-        for q in range(j * K, j * K + K):
+        for q in range(lo, hi):
             s0[q] *= decay
             s1[q] *= decay
     elif kind == _RMSPROP:
         decay = hyper[0] ** float(k)
         momentum = hyper[3]
-        for q in range(j * K, j * K + K):
+        for q in range(lo, hi):
             s0[q] *= decay
             if hyper[4] != 0.0:
                 s1[q] *= decay
@@ -754,7 +837,7 @@ def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
         amsgrad = kind == _ADAM and hyper[5] != 0.0
         decay1 = hyper[0] ** float(k)
         decay2 = hyper[1] ** float(k)
-        for q in range(j * K, j * K + K):
+        for q in range(lo, hi):
             m = s0[q]
             v = s1[q]
             if m != 0.0:
@@ -765,12 +848,12 @@ def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
             s0[q] = m * decay1
             s1[q] = v * decay2
     elif kind == _RPROP:
-        for q in range(j * K, j * K + K):
+        for q in range(lo, hi):
             s0[q] = 0.0  # an idle step stores a zero gradient
     # adagrad: an idle coordinate keeps its value and its sum
 
 
-@njit(**_FAST)
+@njit(**_LOOP)
 def linear_epoch_csr(
     data, indices, indptr, Y, sw, order, batch_size, mean_weight,
     W, b, hyper, state_w, state_b, t, scalars, lrs,
@@ -780,23 +863,26 @@ def linear_epoch_csr(
     """One epoch of a linear model on CSR ``X`` (see :func:`linear_epoch_dense`).
 
     ``mode`` is DENSE_UPDATE, SCALED or LAZY (see above). Scratch arrays:
-    ``raw`` (batch, K); ``gb`` (K,); ``G`` (D, K) zeros (DENSE_UPDATE only); ``Gc``
-    (max touched, K); ``mark``, ``slot``, ``last`` (D,) integers, zeros;
-    ``touched`` (max touched,); for LAZY, ``acc`` (orders, steps + 1) zeros,
-    ``powers`` (orders, window + 1) the powers of :func:`idle_ratios`, and
-    ``c1``, ``c2`` (steps + 1,).
+    ``raw`` (batch, K); ``gb`` (K,); ``G`` (D, K) zeros (DENSE_UPDATE
+    only); ``Gc`` (max touched, K); ``mark``, ``slot``, ``last`` (D,)
+    integers, zeros; ``touched`` (max touched,); for LAZY, ``acc`` (orders,
+    steps + 1) zeros, ``powers`` (orders, window + 1) the powers of
+    :func:`idle_ratios`, and ``c1``, ``c2`` (steps + 1,).
     """
     n = order.shape[0]
     D, K = W.shape
     w = W.reshape(-1)
     g = G.reshape(-1)
+    gc = Gc.reshape(-1)
+    ws0, ws1, ws2 = state_w
+    bs0, bs1, bs2 = state_b
     full = batch_size >= n
     steps = 0
     total = 0.0
     seen = 0
     first = np.nan
     scale = 1.0
-    sqv = _squared_norm(w) if mode == SCALED else 0.0
+    sqv = _squared_norm(w, w.shape[0]) if mode == SCALED else 0.0
     window = powers.shape[1] - 1
     finite = True
     for start in range(0, n, batch_size):
@@ -812,121 +898,89 @@ def linear_epoch_csr(
             for q in range(nt):
                 j = touched[q]
                 _catch_up(
-                    j,
-                    K,
-                    last[j],
-                    steps,
-                    w,
-                    state_w[0],
-                    state_w[1],
-                    state_w[2],
-                    hyper,
-                    acc,
-                    window,
-                    c1,
-                    c2,
+                    j, K, last[j], steps, w, ws0, ws1, ws2, hyper, acc, window, c1, c2
                 )
                 last[j] = steps
         value = _csr_forward(
             data, indices, indptr, Y, sw, order, start, stop, norm, W, scale, b,
             loss, multiclass, eps, raw,
         )  # fmt: skip
-        _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, Gc, nt, gb)
+        _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, gc, nt, gb)
         lr = lrs[steps]
+        if not np.isfinite(value):
+            finite = False
+            break
         if mode == DENSE_UPDATE:
             for q in range(nt):
                 for k in range(K):
-                    G[touched[q], k] = Gc[q, k]
-            value += _add_penalty(w, g, l1, l2)
-            if not np.isfinite(value):
-                finite = False
-                break
+                    g[touched[q] * K + k] = gc[q * K + k]
             if max_norm > 0.0:
-                _clip(g, gb, max_norm)
-            t += 1
-            _step(hyper, t, lr, scalars, w, g, state_w, b, gb, state_b)
-            G[:] = 0.0
+                value += _add_penalty(w, g, l1, l2)
+                _clip(g, g.shape[0], gb, max_norm)
+                l1_, l2_ = 0.0, 0.0
+            else:
+                l1_, l2_ = l1, l2
+            coef = coefficients(hyper, t + 1, lr, scalars)
+            value += _sweep(w, g, ws0, ws1, ws2, hyper, coef, l1_, l2_)
+            _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
+            _zero(g, g.shape[0])
         elif mode == SCALED:
             value += 0.5 * l2 * scale * scale * sqv
-            if not np.isfinite(value):
-                finite = False
-                break
-            t += 1
             scale, sqv = _scaled_step(
-                hyper, t, lr, scalars, w, K, scale, sqv, Gc, nt, touched,
-                l2, max_norm, b, gb, state_b,
+                hyper, t + 1, lr, scalars, w, K, scale, sqv, gc, nt, touched,
+                l2, max_norm, b, gb, bs0, bs1, bs2,
             )  # fmt: skip
         else:
-            if not np.isfinite(value):
-                finite = False
-                break
             if max_norm > 0.0:
-                _clip(Gc[:nt].reshape(-1), gb, max_norm)
-            t += 1
-            coef = coefficients(hyper, t, lr, scalars)
-            if _kind(hyper) == _RPROP and t == 1:
+                _clip(gc, nt * K, gb, max_norm)
+            coef = coefficients(hyper, t + 1, lr, scalars)
+            if _kind(hyper) == _RPROP and t == 0:
                 # every coordinate's first step size, the touched ones' too
                 step0 = min(max(lr, hyper[2]), hyper[3])
-                state_w[1][:] = step0
+                for q in range(ws1.shape[0]):
+                    ws1[q] = step0
             for q in range(nt):
                 j = touched[q]
                 for k in range(K):
-                    _rule_at(
-                        j * K + k,
-                        Gc[q, k],
-                        w,
-                        state_w[0],
-                        state_w[1],
-                        state_w[2],
-                        hyper,
-                        coef,
-                    )
+                    _rule_at(j * K + k, gc[q * K + k], w, ws0, ws1, ws2, hyper, coef)
                 last[j] = steps + 1
-            _sweep(b, gb, state_b[0], state_b[1], state_b[2], hyper, coef)
+            _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
             _record_idle_terms(hyper, steps + 1, coef, lr, acc, powers, c1, c2)
+        if not np.isfinite(value):
+            finite = False
+            break
+        t += 1
         steps += 1
         if steps == 1:
             first = value
         total += value * (stop - start)
         seen += stop - start
     if mode == SCALED:
-        _scale(w, scale)
+        _scale(w, w.shape[0], scale)
     elif mode == LAZY:
         for j in range(D):
             _catch_up(
-                j,
-                K,
-                last[j],
-                steps,
-                w,
-                state_w[0],
-                state_w[1],
-                state_w[2],
-                hyper,
-                acc,
-                window,
-                c1,
-                c2,
+                j, K, last[j], steps, w, ws0, ws1, ws2, hyper, acc, window, c1, c2
             )
     return finite, total, seen, first, steps, t
 
 
 @njit(inline="always", **_FAST)
 def _scaled_step(
-    hyper, t, lr, scalars, v, K, scale, sqv, Gc, nt, touched,
-    l2, max_norm, b, gb, state_b,
+    hyper, t, lr, scalars, v, K, scale, sqv, gc, nt, touched,
+    l2, max_norm, b, gb, bs0, bs1, bs2,
 ):  # fmt: skip
     """Plain SGD on W = scale * V: returns the new (scale, |V|^2)."""
     wd = hyper[3]
     clip = 1.0
     if max_norm > 0.0:
         # |grad|^2 = l2^2 |W|^2 + sum over touched of (G + l2 w)^2 - (l2 w)^2
-        sq = l2 * l2 * scale * scale * sqv + _squared_norm(gb)
+        sq = l2 * l2 * scale * scale * sqv + _squared_norm(gb, gb.shape[0])
         for q in range(nt):
             j = touched[q]
             for k in range(K):
                 wq = l2 * scale * v[j * K + k]
-                gq = Gc[q, k] + wq
+                gq = gc[q * K + k] + wq
                 sq += gq * gq - wq * wq
         norm = np.sqrt(max(sq, 0.0))
         if norm > max_norm:
@@ -934,11 +988,10 @@ def _scaled_step(
     factor = 1.0 - lr * (clip * l2 + wd)
     if abs(factor * scale) < 1e-9:
         # fold the scale in before it underflows (or hits zero)
-        _scale(v, scale)
+        _scale(v, v.shape[0], scale * factor)
         scale = 1.0
-        v *= factor
         factor = 1.0
-        sqv = _squared_norm(v)
+        sqv = _squared_norm(v, v.shape[0])
     scale *= factor
     step = lr * clip / scale
     for q in range(nt):
@@ -946,10 +999,10 @@ def _scaled_step(
         for k in range(K):
             i = j * K + k
             old = v[i]
-            new = old - step * Gc[q, k]
+            new = old - step * gc[q * K + k]
             v[i] = new
             sqv += new * new - old * old
-    _scale(gb, clip)
+    _scale(gb, gb.shape[0], clip)
     coef = coefficients(hyper, t, lr, scalars)
-    _sweep(b, gb, state_b[0], state_b[1], state_b[2], hyper, coef)
+    _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
     return scale, sqv
