@@ -42,7 +42,10 @@ from numba.extending import intrinsic
 # x - lr * g; the loops around them may reassociate and contract (FMA), which
 # lets LLVM vectorise dot products. Never "nnan"/"ninf": divergence is
 # detected through NaN and inf.
-_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+# (A callee compiled for a caller inherits the caller's unset options, and
+# the first compilation is then reused by every caller: fastmath is set
+# explicitly everywhere, so that a rule is IEEE whoever compiles it first.)
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
 _FAST = {**_JIT, "fastmath": {"reassoc", "contract", "arcp", "nsz"}}
 # The loops allocate nothing, so they need no reference counting: without
 # it (numba's ``_nrt`` option, inherited by what they call) every array
