@@ -200,17 +200,20 @@ def _csr_scratch(X, W, hyper, batch_size, n_batches, mode):
         powers = np.minimum(ratios[:, None] ** np.arange(window + 1), 1e300)
     index = X.indices.dtype
     dense_grad = mode == _kernels.DENSE_UPDATE
+    lazy = mode == _kernels.LAZY
+    n_lazy = n_batches + 1 if lazy else 0
     return (
         np.zeros((D, K) if dense_grad else (0, K), dtype=W.dtype),  # G
         np.empty((most, K), dtype=W.dtype),  # Gc
-        np.zeros(D, dtype=np.int64),  # mark
-        np.zeros(D, dtype=index),  # slot
+        np.zeros(D, dtype=np.int64),  # tag
         np.empty(most, dtype=index),  # touched
-        np.zeros(D, dtype=np.int64),  # last
-        np.zeros((len(ratios), n_batches + 1)),  # acc
+        np.zeros(D if lazy else 0, dtype=np.int64),  # last
+        np.zeros((len(ratios), n_lazy)),  # acc
         powers,
-        np.zeros(n_batches + 1),  # c1
-        np.ones(n_batches + 1),  # c2
+        np.zeros(n_lazy),  # c1
+        np.ones(n_lazy),  # c2
+        np.empty(n_lazy),  # da
+        np.empty(n_lazy),  # db
     )
 
 

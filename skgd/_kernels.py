@@ -642,17 +642,31 @@ IDLE_ORDERS = 4  # terms of the eps series of Adam's idle steps
 IDLE_EPS_MAX = 1e-3  # largest eps / sqrt(v) ratio summed by the series
 
 
+_SLOT_BITS = 32
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
+
+
 @njit(inline="always", **_FAST)
-def _collect(indices, indptr, order, start, stop, stamp, mark, slot, touched):
-    """List the features of rows ``order[start:stop]``; their number."""
+def _collect(indices, indptr, order, start, stop, stamp, tag, touched):
+    """List the features of rows ``order[start:stop]``; their number.
+
+    ``tag[j]`` becomes ``stamp << 32 | slot`` for a listed feature ``j``
+    (``touched[slot] == j``). One row (a CSR row has no repeated column)
+    needs no tags: its slots are its non-zeros' positions.
+    """
+    if stop - start == 1:
+        i = order[start]
+        lo = indptr[i]
+        for p in range(lo, indptr[i + 1]):
+            touched[p - lo] = indices[p]
+        return indptr[i + 1] - lo
     n_touched = 0
     for r in range(start, stop):
         i = order[r]
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            if mark[j] != stamp:
-                mark[j] = stamp
-                slot[j] = n_touched
+            if (tag[j] >> _SLOT_BITS) != stamp:
+                tag[j] = (stamp << _SLOT_BITS) | n_touched
                 touched[n_touched] = j
                 n_touched += 1
     return n_touched
@@ -681,18 +695,20 @@ def _csr_forward(
 
 
 @njit(inline="always", **_FAST)
-def _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, gc, n, gb):
-    """Compact flat gradient: ``gc[slot[j] * K + k]`` of each touched feature j."""
+def _csr_gradient(data, indices, indptr, order, start, stop, raw, tag, gc, n, gb):
+    """Compact flat gradient: ``gc[slot * K + k]`` of each touched feature."""
     K = raw.shape[1]
     _zero(gc, n * K)
     _zero(gb, gb.shape[0])
+    single = stop - start == 1
     for r in range(stop - start):
         i = order[start + r]
-        for p in range(indptr[i], indptr[i + 1]):
-            q = slot[indices[p]] * K
+        lo = indptr[i]
+        for p in range(lo, indptr[i + 1]):
+            slot = p - lo if single else tag[indices[p]] & _SLOT_MASK
             x = data[p]
             for k in range(K):
-                gc[q + k] += x * raw[r, k]
+                gc[slot * K + k] += x * raw[r, k]
         for k in range(gb.shape[0]):
             gb[k] += raw[r, k]
 
@@ -762,34 +778,56 @@ def _record_idle_terms(hyper, step, coef, lr, acc, powers, c1, c2):
             acc[o, s] += term * powers[o, step - s]
 
 
-@njit(**_FAST)
-def _adam_idle(w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, c2):
+@njit(inline="always", **_FAST)
+def _adam_idle(w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, c2, db):
     """Move coordinate ``q`` of Adam or NAdam through its idle steps."""
     beta1, beta2, eps = hyper[0], hyper[1], hyper[2]
-    k = t_to - t_from
-    denom_v = vmax if amsgrad else v
-    root = np.sqrt(denom_v)
-    shrink = 1.0 if amsgrad else beta2 ** (0.5 * min(k, window))
+    k = min(t_to - t_from, window)
+    root = np.sqrt(vmax if amsgrad else v)
+    # the largest eps / sqrt(v_s) of the idle steps: v_s shrinks as beta2^k
+    shrink = 1.0 if amsgrad else np.sqrt(db[k])
     if root > 0.0 and eps < IDLE_EPS_MAX * root * shrink:
         # sum over idle steps s of c1_s m_s / (sqrt(v_s) / c2_s + eps), as a
         # series in eps / sqrt(v_s) (the accumulated sums hold the rest)
+        inverse = 1.0 / root
+        ratio = -eps * inverse
         total = 0.0
         factor = 1.0
         for o in range(acc.shape[0]):
             total += factor * acc[o, t_from]
-            factor *= -eps / root
-        w[q] -= m / root * total
+            factor *= ratio
+        w[q] -= m * inverse * total
     else:  # replay the idle steps (the later ones move w by nothing)
         mm = m
         vv = v
-        for s in range(t_from + 1, min(t_to, t_from + window) + 1):
+        for s in range(t_from + 1, t_from + k + 1):
             mm *= beta1
             vv *= beta2
             denom = np.sqrt(vmax if amsgrad else vv) / c2[s] + eps
             w[q] -= c1[s] * (mm / denom)
 
 
-@njit(**_FAST)
+@njit(inline="always", **_FAST)
+def _fill_decays(hyper, da, db):
+    """``da[k]``, ``db[k]``: powers of the factors an idle step decays state by."""
+    kind = _kind(hyper)
+    a = b = 0.0
+    if kind == _SGD:
+        a = hyper[0]
+    elif kind == _ADADELTA:
+        a = b = hyper[0]
+    elif kind == _RMSPROP:
+        a, b = hyper[0], hyper[3]
+    elif kind == _ADAM or kind == _NADAM:
+        a, b = hyper[0], hyper[1]
+    if da.shape[0]:
+        da[0] = db[0] = 1.0
+    for k in range(1, da.shape[0]):
+        da[k] = da[k - 1] * a
+        db[k] = db[k - 1] * b
+
+
+@njit(inline="always", **_FAST)
 def _all_zero(a, lo, hi):
     for q in range(lo, hi):
         if a[q] != 0.0:
@@ -797,37 +835,48 @@ def _all_zero(a, lo, hi):
     return True
 
 
+@njit(inline="always", **_FAST)
+def _idle_still(j, K, s0, s1, s2, hyper):
+    """Whether idle steps leave feature ``j`` as it is (a zero state: never seen).
+
+    Rprop's step sizes and AMSGrad's maxima do not change while idle.
+    """
+    kind = _kind(hyper)
+    lo, hi = j * K, j * K + K
+    return kind == _ADAGRAD or (
+        (not s0.shape[0] or _all_zero(s0, lo, hi))
+        and (not s1.shape[0] or kind == _RPROP or _all_zero(s1, lo, hi))
+        and (not s2.shape[0] or kind == _ADAM or _all_zero(s2, lo, hi))
+    )
+
+
 @njit(**_FAST)
-def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
-    """Bring feature ``j``'s coordinates from update ``t_from`` to ``t_to``."""
+def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2, da, db):
+    """Bring feature ``j``'s coordinates from update ``t_from`` to ``t_to``.
+
+    ``da[k]``, ``db[k]``: the rule's two decay factors to the power ``k``
+    (:func:`_fill_decays`).
+    """
     k = t_to - t_from
     if k <= 0:
         return
     kind = _kind(hyper)
     lo, hi = j * K, j * K + K
-    # a feature whose state is zero (never seen) does not move while idle;
-    # Rprop's step sizes and AMSGrad's maxima do not change while idle
-    if kind == _ADAGRAD or (
-        (not s0.shape[0] or _all_zero(s0, lo, hi))
-        and (not s1.shape[0] or kind == _RPROP or _all_zero(s1, lo, hi))
-        and (not s2.shape[0] or kind == _ADAM or _all_zero(s2, lo, hi))
-    ):
-        return
     if kind == _SGD:
         momentum = hyper[0]
         if momentum != 0.0:
             lead = momentum if hyper[2] != 0.0 else 1.0  # nesterov
-            decay = momentum ** float(k)
+            decay = da[k]
             for q in range(lo, hi):
                 w[q] -= s0[q] * lead * acc[0, t_from]
                 s0[q] *= decay
     elif kind == _ADADELTA:
-        decay = hyper[0] ** float(k)
+        decay = da[k]
         for q in range(lo, hi):
             s0[q] *= decay
             s1[q] *= decay
     elif kind == _RMSPROP:
-        decay = hyper[0] ** float(k)
+        decay = da[k]
         momentum = hyper[3]
         for q in range(lo, hi):
             s0[q] *= decay
@@ -835,19 +884,20 @@ def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2):
                 s1[q] *= decay
             if momentum != 0.0:
                 w[q] -= s2[q] * acc[0, t_from]
-                s2[q] *= momentum ** float(k)
+                s2[q] *= db[k]
     elif kind == _ADAM or kind == _NADAM:
         amsgrad = kind == _ADAM and hyper[5] != 0.0
-        decay1 = hyper[0] ** float(k)
-        decay2 = hyper[1] ** float(k)
+        decay1 = da[k]
+        decay2 = db[k]
         for q in range(lo, hi):
             m = s0[q]
             v = s1[q]
             if m != 0.0:
                 vmax = s2[q] if amsgrad else v
                 _adam_idle(
-                    w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, c2
-                )
+                    w, q, m, v, vmax, amsgrad, t_from, t_to,
+                    hyper, acc, window, c1, c2, db,
+                )  # fmt: skip
             s0[q] = m * decay1
             s1[q] = v * decay2
     elif kind == _RPROP:
@@ -861,16 +911,16 @@ def linear_epoch_csr(
     data, indices, indptr, Y, sw, order, batch_size, mean_weight,
     W, b, hyper, state_w, state_b, t, scalars, lrs,
     loss, multiclass, eps, l1, l2, max_norm, mode,
-    raw, gb, G, Gc, mark, slot, touched, last, acc, powers, c1, c2,
+    raw, gb, G, Gc, tag, touched, last, acc, powers, c1, c2, da, db,
 ):  # fmt: skip
     """One epoch of a linear model on CSR ``X`` (see :func:`linear_epoch_dense`).
 
     ``mode`` is DENSE_UPDATE, SCALED or LAZY (see above). Scratch arrays:
     ``raw`` (batch, K); ``gb`` (K,); ``G`` (D, K) zeros (DENSE_UPDATE
-    only); ``Gc`` (max touched, K); ``mark``, ``slot``, ``last`` (D,)
-    integers, zeros; ``touched`` (max touched,); for LAZY, ``acc`` (orders,
+    only); ``Gc`` (max touched, K); ``tag`` (D,) int64 zeros; ``touched``
+    (max touched,); for LAZY, ``last`` (D,) int64 zeros, ``acc`` (orders,
     steps + 1) zeros, ``powers`` (orders, window + 1) the powers of
-    :func:`idle_ratios`, and ``c1``, ``c2`` (steps + 1,).
+    :func:`idle_ratios`, and ``c1``, ``c2``, ``da``, ``db`` (steps + 1,).
     """
     n = order.shape[0]
     D, K = W.shape
@@ -887,6 +937,7 @@ def linear_epoch_csr(
     scale = 1.0
     sqv = _squared_norm(w, w.shape[0]) if mode == SCALED else 0.0
     window = powers.shape[1] - 1
+    _fill_decays(hyper, da, db)
     finite = True
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -894,21 +945,21 @@ def linear_epoch_csr(
         if not weight > 0.0:
             continue
         norm = weight if full else (stop - start) * mean_weight
-        nt = _collect(
-            indices, indptr, order, start, stop, steps + 1, mark, slot, touched
-        )
+        nt = _collect(indices, indptr, order, start, stop, steps + 1, tag, touched)
         if mode == LAZY:
             for q in range(nt):
                 j = touched[q]
-                _catch_up(
-                    j, K, last[j], steps, w, ws0, ws1, ws2, hyper, acc, window, c1, c2
-                )
-                last[j] = steps
+                if last[j] < steps:
+                    _catch_up(
+                        j, K, last[j], steps, w, ws0, ws1, ws2,
+                        hyper, acc, window, c1, c2, da, db,
+                    )  # fmt: skip
+                    last[j] = steps
         value = _csr_forward(
             data, indices, indptr, Y, sw, order, start, stop, norm, W, scale, b,
             loss, multiclass, eps, raw,
         )  # fmt: skip
-        _csr_gradient(data, indices, indptr, order, start, stop, raw, slot, gc, nt, gb)
+        _csr_gradient(data, indices, indptr, order, start, stop, raw, tag, gc, nt, gb)
         lr = lrs[steps]
         if not np.isfinite(value):
             finite = False
@@ -962,9 +1013,11 @@ def linear_epoch_csr(
         _scale(w, w.shape[0], scale)
     elif mode == LAZY:
         for j in range(D):
-            _catch_up(
-                j, K, last[j], steps, w, ws0, ws1, ws2, hyper, acc, window, c1, c2
-            )
+            if last[j] < steps and not _idle_still(j, K, ws0, ws1, ws2, hyper):
+                _catch_up(
+                    j, K, last[j], steps, w, ws0, ws1, ws2,
+                    hyper, acc, window, c1, c2, da, db,
+                )  # fmt: skip
     return finite, total, seen, first, steps, t
 
 
