@@ -168,7 +168,7 @@ class _Epoch:
             mode = sparse_mode(self.optimizer, l1, l2)
             scratch = _csr_scratch(X, W, hyper, batch_size, n_batches, mode)
             result = _kernels.linear_epoch_csr(
-                X.data, X.indices, X.indptr, *common, mode, raw, gb, *scratch
+                X.data, X.indices, X.indptr, *common, raw, gb, *scratch
             )
         else:
             G = np.empty_like(W)
@@ -199,21 +199,26 @@ def _csr_scratch(X, W, hyper, batch_size, n_batches, mode):
         # kernel replays the idle steps of longer ones
         powers = np.minimum(ratios[:, None] ** np.arange(window + 1), 1e300)
     index = X.indices.dtype
-    dense_grad = mode == _kernels.DENSE_UPDATE
-    lazy = mode == _kernels.LAZY
-    n_lazy = n_batches + 1 if lazy else 0
+    G = lazy = None
+    if mode == _kernels.DENSE_UPDATE:
+        G = np.zeros((D, K), dtype=W.dtype)
+    elif mode == _kernels.LAZY:
+        n = n_batches + 1
+        lazy = (
+            np.zeros(D, dtype=np.int64),  # last
+            np.zeros((len(ratios), n)),  # acc
+            powers,
+            np.zeros(n),  # c1
+            np.ones(n),  # c2
+            np.empty(n),  # da
+            np.empty(n),  # db
+        )
     return (
-        np.zeros((D, K) if dense_grad else (0, K), dtype=W.dtype),  # G
         np.empty((most, K), dtype=W.dtype),  # Gc
         np.zeros(D, dtype=np.int64),  # tag
         np.empty(most, dtype=index),  # touched
-        np.zeros(D if lazy else 0, dtype=np.int64),  # last
-        np.zeros((len(ratios), n_lazy)),  # acc
-        powers,
-        np.zeros(n_lazy),  # c1
-        np.ones(n_lazy),  # c2
-        np.empty(n_lazy),  # da
-        np.empty(n_lazy),  # db
+        G,
+        lazy,
     )
 
 

@@ -275,6 +275,28 @@ def _sweep(p, grad, s0, s1, s2, hyper, coef, l1, l2):
     return value
 
 
+@njit(inline="always", **_JIT)
+def _rule_at(q, g, w, s0, s1, s2, hyper, coef):
+    """The rule on coordinate ``q`` of ``w``, with its state (empty: unused)."""
+    a = s0[q] if s0.shape[0] else 0.0
+    b = s1[q] if s1.shape[0] else 0.0
+    c = s2[q] if s2.shape[0] else 0.0
+    w[q], a, b, c = rule(g, w[q], a, b, c, hyper, coef)
+    if s0.shape[0]:
+        s0[q] = a
+    if s1.shape[0]:
+        s1[q] = b
+    if s2.shape[0]:
+        s2[q] = c
+
+
+@njit(inline="always", **_JIT)
+def _sweep_small(p, grad, s0, s1, s2, hyper, coef):
+    """The rule on every coordinate of a small array (intercepts): no vector loop."""
+    for q in range(p.shape[0]):
+        _rule_at(q, grad[q], p, s0, s1, s2, hyper, coef)
+
+
 @njit(**{**_JIT, "_nrt": False})
 def update_array(p, grad, s0, s1, s2, hyper, coef):
     """Apply the rule of ``hyper`` to every coordinate of the flat array ``p``.
@@ -591,23 +613,21 @@ def linear_epoch_dense(
             X, Y, sw, order, start, stop, norm, W, b, loss, multiclass, eps, raw
         )
         _dense_gradient(X, order, start, stop, raw, g, gb)
+        if not np.isfinite(value):
+            return False, total, seen, first, steps, t
+        l1_, l2_ = l1, l2
         if max_norm > 0.0:
             # the norm is the penalised gradient's: add the penalty first
             value += _add_penalty(w, g, l1, l2)
-            if not np.isfinite(value):
-                return False, total, seen, first, steps, t
             _clip(g, g.shape[0], gb, max_norm)
-            coef = coefficients(hyper, t + 1, lrs[steps], scalars)
-            _sweep(w, g, ws0, ws1, ws2, hyper, coef, 0.0, 0.0)
-        else:
-            if not np.isfinite(value):
-                return False, total, seen, first, steps, t
-            coef = coefficients(hyper, t + 1, lrs[steps], scalars)
-            # the penalty's value, at the weights before the update
-            value += _sweep(w, g, ws0, ws1, ws2, hyper, coef, l1, l2)
-            if not np.isfinite(value):
-                return False, total, seen, first, steps, t
-        _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
+            l1_, l2_ = 0.0, 0.0
+        coef = coefficients(hyper, t + 1, lrs[steps], scalars)
+        # (otherwise the update adds the penalty, and returns its value at
+        # the weights before the update)
+        value += _sweep(w, g, ws0, ws1, ws2, hyper, coef, l1_, l2_)
+        if not np.isfinite(value):
+            return False, total, seen, first, steps, t
+        _sweep_small(b, gb, bs0, bs1, bs2, hyper, coef)
         t += 1
         steps += 1
         if steps == 1:
@@ -637,7 +657,7 @@ def linear_epoch_dense(
 #   feature at the end of the call, so the parameters and the optimizer state
 #   returned are those of dense updates.
 
-DENSE_UPDATE, SCALED, LAZY = 0, 1, 2
+DENSE_UPDATE, SCALED, LAZY = "dense_update", "scaled", "lazy"
 IDLE_ORDERS = 4  # terms of the eps series of Adam's idle steps
 IDLE_EPS_MAX = 1e-3  # largest eps / sqrt(v) ratio summed by the series
 
@@ -711,21 +731,6 @@ def _csr_gradient(data, indices, indptr, order, start, stop, raw, tag, gc, n, gb
                 gc[slot * K + k] += x * raw[r, k]
         for k in range(gb.shape[0]):
             gb[k] += raw[r, k]
-
-
-@njit(inline="always", **_FAST)
-def _rule_at(q, g, w, s0, s1, s2, hyper, coef):
-    """The rule on coordinate ``q`` of ``w``, with its state (empty: unused)."""
-    a = s0[q] if s0.shape[0] else 0.0
-    b = s1[q] if s1.shape[0] else 0.0
-    c = s2[q] if s2.shape[0] else 0.0
-    w[q], a, b, c = rule(g, w[q], a, b, c, hyper, coef)
-    if s0.shape[0]:
-        s0[q] = a
-    if s1.shape[0]:
-        s1[q] = b
-    if s2.shape[0]:
-        s2[q] = c
 
 
 @njit(**_JIT)
@@ -910,22 +915,24 @@ def _catch_up(j, K, t_from, t_to, w, s0, s1, s2, hyper, acc, window, c1, c2, da,
 def linear_epoch_csr(
     data, indices, indptr, Y, sw, order, batch_size, mean_weight,
     W, b, hyper, state_w, state_b, t, scalars, lrs,
-    loss, multiclass, eps, l1, l2, max_norm, mode,
-    raw, gb, G, Gc, tag, touched, last, acc, powers, c1, c2, da, db,
+    loss, multiclass, eps, l1, l2, max_norm,
+    raw, gb, Gc, tag, touched, G, lazy,
 ):  # fmt: skip
     """One epoch of a linear model on CSR ``X`` (see :func:`linear_epoch_dense`).
 
-    ``mode`` is DENSE_UPDATE, SCALED or LAZY (see above). Scratch arrays:
-    ``raw`` (batch, K); ``gb`` (K,); ``G`` (D, K) zeros (DENSE_UPDATE
-    only); ``Gc`` (max touched, K); ``tag`` (D,) int64 zeros; ``touched``
-    (max touched,); for LAZY, ``last`` (D,) int64 zeros, ``acc`` (orders,
-    steps + 1) zeros, ``powers`` (orders, window + 1) the powers of
-    :func:`idle_ratios`, and ``c1``, ``c2``, ``da``, ``db`` (steps + 1,).
+    The mode (see above) is given by which of ``G`` and ``lazy`` is not None
+    (numba compiles the function once per mode, without the others' code):
+    ``G`` (D, K) zeros for DENSE_UPDATE; ``lazy`` for LAZY, the tuple
+    ``(last, acc, powers, c1, c2, da, db)``: ``last`` (D,) int64 zeros,
+    ``acc`` (orders, steps + 1) zeros, ``powers`` (orders, window + 1) the
+    powers of :func:`idle_ratios`, and ``c1``, ``c2``, ``da``, ``db``
+    (steps + 1,); neither for SCALED. Other scratch arrays: ``raw`` (batch,
+    K); ``gb`` (K,); ``Gc`` (max touched, K); ``tag`` (D,) int64 zeros;
+    ``touched`` (max touched,).
     """
     n = order.shape[0]
     D, K = W.shape
     w = W.reshape(-1)
-    g = G.reshape(-1)
     gc = Gc.reshape(-1)
     ws0, ws1, ws2 = state_w
     bs0, bs1, bs2 = state_b
@@ -935,9 +942,15 @@ def linear_epoch_csr(
     seen = 0
     first = np.nan
     scale = 1.0
-    sqv = _squared_norm(w, w.shape[0]) if mode == SCALED else 0.0
-    window = powers.shape[1] - 1
-    _fill_decays(hyper, da, db)
+    sqv = 0.0
+    if G is not None:
+        g = G.reshape(-1)
+    elif lazy is not None:
+        last, acc, powers, c1, c2, da, db = lazy
+        window = powers.shape[1] - 1
+        _fill_decays(hyper, da, db)
+    else:
+        sqv = _squared_norm(w, w.shape[0])
     finite = True
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -946,7 +959,7 @@ def linear_epoch_csr(
             continue
         norm = weight if full else (stop - start) * mean_weight
         nt = _collect(indices, indptr, order, start, stop, steps + 1, tag, touched)
-        if mode == LAZY:
+        if lazy is not None:
             for q in range(nt):
                 j = touched[q]
                 if last[j] < steps:
@@ -964,27 +977,19 @@ def linear_epoch_csr(
         if not np.isfinite(value):
             finite = False
             break
-        if mode == DENSE_UPDATE:
+        if G is not None:
             for q in range(nt):
                 for k in range(K):
                     g[touched[q] * K + k] = gc[q * K + k]
+            l1_, l2_ = l1, l2
             if max_norm > 0.0:
                 value += _add_penalty(w, g, l1, l2)
                 _clip(g, g.shape[0], gb, max_norm)
                 l1_, l2_ = 0.0, 0.0
-            else:
-                l1_, l2_ = l1, l2
             coef = coefficients(hyper, t + 1, lr, scalars)
             value += _sweep(w, g, ws0, ws1, ws2, hyper, coef, l1_, l2_)
-            _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
             _zero(g, g.shape[0])
-        elif mode == SCALED:
-            value += 0.5 * l2 * scale * scale * sqv
-            scale, sqv = _scaled_step(
-                hyper, t + 1, lr, scalars, w, K, scale, sqv, gc, nt, touched,
-                l2, max_norm, b, gb, bs0, bs1, bs2,
-            )  # fmt: skip
-        else:
+        elif lazy is not None:
             if max_norm > 0.0:
                 _clip(gc, nt * K, gb, max_norm)
             coef = coefficients(hyper, t + 1, lr, scalars)
@@ -998,8 +1003,16 @@ def linear_epoch_csr(
                 for k in range(K):
                     _rule_at(j * K + k, gc[q * K + k], w, ws0, ws1, ws2, hyper, coef)
                 last[j] = steps + 1
-            _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
             _record_idle_terms(hyper, steps + 1, coef, lr, acc, powers, c1, c2)
+        else:
+            value += 0.5 * l2 * scale * scale * sqv
+            clip = _scaled_clip(w, K, scale, sqv, gc, nt, touched, l2, max_norm, gb)
+            scale, sqv = _scaled_step(
+                hyper[3], lr, w, K, scale, sqv, gc, nt, touched, l2, clip
+            )
+            _scale(gb, gb.shape[0], clip)
+            coef = coefficients(hyper, t + 1, lr, scalars)
+        _sweep_small(b, gb, bs0, bs1, bs2, hyper, coef)
         if not np.isfinite(value):
             finite = False
             break
@@ -1009,38 +1022,42 @@ def linear_epoch_csr(
             first = value
         total += value * (stop - start)
         seen += stop - start
-    if mode == SCALED:
-        _scale(w, w.shape[0], scale)
-    elif mode == LAZY:
+    if lazy is not None:
         for j in range(D):
             if last[j] < steps and not _idle_still(j, K, ws0, ws1, ws2, hyper):
                 _catch_up(
                     j, K, last[j], steps, w, ws0, ws1, ws2,
                     hyper, acc, window, c1, c2, da, db,
                 )  # fmt: skip
+    elif G is None:
+        _scale(w, w.shape[0], scale)
     return finite, total, seen, first, steps, t
 
 
 @njit(inline="always", **_FAST)
-def _scaled_step(
-    hyper, t, lr, scalars, v, K, scale, sqv, gc, nt, touched,
-    l2, max_norm, b, gb, bs0, bs1, bs2,
-):  # fmt: skip
-    """Plain SGD on W = scale * V: returns the new (scale, |V|^2)."""
-    wd = hyper[3]
-    clip = 1.0
-    if max_norm > 0.0:
-        # |grad|^2 = l2^2 |W|^2 + sum over touched of (G + l2 w)^2 - (l2 w)^2
-        sq = l2 * l2 * scale * scale * sqv + _squared_norm(gb, gb.shape[0])
-        for q in range(nt):
-            j = touched[q]
-            for k in range(K):
-                wq = l2 * scale * v[j * K + k]
-                gq = gc[q * K + k] + wq
-                sq += gq * gq - wq * wq
-        norm = np.sqrt(max(sq, 0.0))
-        if norm > max_norm:
-            clip = max_norm / norm
+def _scaled_clip(v, K, scale, sqv, gc, nt, touched, l2, max_norm, gb):
+    """The clipping factor of the penalised gradient at W = scale * V."""
+    if not max_norm > 0.0:
+        return 1.0
+    # |grad|^2 = l2^2 |W|^2 + sum over touched of (G + l2 w)^2 - (l2 w)^2
+    sq = l2 * l2 * scale * scale * sqv + _squared_norm(gb, gb.shape[0])
+    for q in range(nt):
+        j = touched[q]
+        for k in range(K):
+            wq = l2 * scale * v[j * K + k]
+            gq = gc[q * K + k] + wq
+            sq += gq * gq - wq * wq
+    norm = np.sqrt(max(sq, 0.0))
+    return max_norm / norm if norm > max_norm else 1.0
+
+
+@njit(inline="always", **_FAST)
+def _scaled_step(wd, lr, v, K, scale, sqv, gc, nt, touched, l2, clip):
+    """Plain SGD on W = scale * V: returns the new (scale, |V|^2).
+
+    w <- w - lr (clip (g + l2 w) + wd w) is, for every coordinate, a
+    multiplication of ``scale``, and for the touched ones a change of V.
+    """
     factor = 1.0 - lr * (clip * l2 + wd)
     if abs(factor * scale) < 1e-9:
         # fold the scale in before it underflows (or hits zero)
@@ -1058,7 +1075,4 @@ def _scaled_step(
             new = old - step * gc[q * K + k]
             v[i] = new
             sqv += new * new - old * old
-    _scale(gb, gb.shape[0], clip)
-    coef = coefficients(hyper, t, lr, scalars)
-    _sweep(b, gb, bs0, bs1, bs2, hyper, coef, 0.0, 0.0)
     return scale, sqv
