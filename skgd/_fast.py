@@ -82,9 +82,9 @@ def epoch_runner(objective, optimizer, schedule, data, params):
     """A function running one compiled epoch, or None when none applies."""
     X, Y, sample_weight = data
     loss = _loss_name(objective.loss)
+    network = objective.network
     ok = (
-        objective.network.n_layers == 1
-        and type(optimizer) in _OPTIMIZERS
+        type(optimizer) in _OPTIMIZERS
         and (schedule.unit == "epoch" or _vectorised_schedule(schedule))
         and loss is not None
         and params[0].dtype in (np.float32, np.float64)
@@ -92,11 +92,19 @@ def epoch_runner(objective, optimizer, schedule, data, params):
     )
     if not ok:
         return None
+    if network.n_layers > 1:
+        ready = network.activation in _MLP_ACTIVATIONS and _dense_ready(
+            X, Y, sample_weight, *params
+        )
+        return _MLPEpoch(objective, optimizer, schedule, loss) if ready else None
     if sp.issparse(X):
         ready = _csr_ready(X, Y, sample_weight, params)
     else:
         ready = _dense_ready(X, Y, sample_weight, *params)
     return _Epoch(objective, optimizer, schedule, loss) if ready else None
+
+
+_MLP_ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "logistic")
 
 
 def sparse_mode(optimizer, l1, l2):
@@ -229,3 +237,148 @@ def _idle_window(n_sums, decay, n_steps):
     if decay <= 0.0:
         return 1
     return int(min(n_steps, math.ceil(math.log(1e-32) / math.log(decay))))
+
+
+class _MLPEpoch(_Epoch):
+    """A multi-layer perceptron's epoch: BLAS products, compiled everything else.
+
+    The same steps as the generic loop (forward, loss, backward, penalty,
+    clipping, update) on preallocated buffers: nothing is allocated per batch.
+    For the epoch the parameters, their gradients and the optimizer's state
+    live in flat buffers (weights first, then intercepts), so that one call
+    updates them all; they are copied back at the end.
+    """
+
+    def __call__(self, state, data, config, batch_size, mean_weight):
+        from . import _kernels
+
+        X, Y, sample_weight = data
+        n = X.shape[0]
+        network = self.objective.network
+        params = state.params
+        dtype = params[0].dtype
+        opt_state = state.optimizer_state
+        hyper, slots = _optimizers.compiled_rule(self.optimizer, params, opt_state)
+        # weights first, then intercepts
+        layout = list(range(0, len(params), network._stride))
+        layout += [i for i in range(len(params)) if i not in layout]
+        n_weights = sum(params[i].size for i in layout[: network.n_layers])
+        theta, views = _flatten([params[i] for i in layout], dtype)
+        grad, grad_views = _flatten([params[i] for i in layout], dtype, copy=False)
+        flat_state = [
+            _flatten([slots[i][k] for i in layout], dtype)[0] for k in range(3)
+        ]
+        unflat = dict(zip(layout, views, strict=True))
+        unflat_grad = dict(zip(layout, grad_views, strict=True))
+        weights = [unflat[i] for i in range(0, len(params), network._stride)]
+        wgrads = [unflat_grad[i] for i in range(0, len(params), network._stride)]
+        if network._stride == 2:
+            biases = [unflat[i] for i in range(1, len(params), 2)]
+            bgrads = [unflat_grad[i] for i in range(1, len(params), 2)]
+        else:
+            biases = bgrads = [theta[:0]] * len(weights)
+        full = batch_size >= n
+        order = np.arange(n) if full or not config.shuffle else state.rng.permutation(n)
+        n_batches = math.ceil(n / batch_size)
+        lrs = _learning_rates(
+            self.schedule, config.learning_rate_init, state.schedule_state, n_batches
+        )
+        scalars = np.array([opt_state.get("mu_product", 1.0)])
+        l1, l2 = (float(c) for c in self.objective._coefficients())
+        act = _kernels.ACTIVATIONS[network.activation]
+        loss = (
+            _kernels.LOSSES[self.loss],
+            bool(getattr(self.objective.loss, "multiclass", False)),
+            float(getattr(self.objective.loss, "epsilon", 0.0)),
+        )
+        m_max = min(batch_size, n)
+        xbuf = X if full else np.empty((m_max, X.shape[1]), dtype=dtype)
+        Z = [np.empty((m_max, W.shape[1]), dtype=dtype) for W in weights]
+        Dbuf = [np.empty((m_max, W.shape[1]), dtype=dtype) for W in weights[:-1]]
+        max_norm = float(config.max_grad_norm or 0.0)
+        t = opt_state["step"]
+        steps, total, seen, first = 0, 0.0, 0, None
+        finite = True
+        last = len(weights) - 1
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            m = stop - start
+            weight = float(sample_weight[order[start:stop]].sum())
+            if weight <= 0:
+                continue
+            norm = weight if full else m * mean_weight
+            if not full:
+                np.take(X, order[start:stop], axis=0, out=xbuf[:m], mode="clip")
+            a = xbuf
+            for i, W in enumerate(weights):
+                np.matmul(a[:m], W, out=Z[i][:m])
+                if i < last:
+                    _kernels.bias_activation(Z[i], m, biases[i], act)
+                    a = Z[i]
+            value = _kernels.output_delta(
+                Z[last], m, biases[last], Y, sample_weight, order, start, norm, *loss
+            )
+            if not np.isfinite(value):
+                finite = False
+                break
+            delta = Z[last][:m]
+            for i in range(last, -1, -1):
+                a_prev = xbuf[:m] if i == 0 else Z[i - 1][:m]
+                np.matmul(a_prev.T, delta, out=wgrads[i])
+                if bgrads[i].shape[0]:
+                    _kernels.column_sums(delta, m, bgrads[i])
+                if i > 0:
+                    np.matmul(delta, weights[i].T, out=Dbuf[i - 1][:m])
+                    _kernels.activation_backward(Dbuf[i - 1], Z[i - 1], m, act)
+                    delta = Dbuf[i - 1][:m]
+            value += _kernels.update_flat(
+                theta, grad, *flat_state, n_weights,
+                hyper, t + 1, lrs[steps], scalars, l1, l2, max_norm,
+            )  # fmt: skip
+            if not np.isfinite(value):
+                finite = False
+                break
+            t += 1
+            steps += 1
+            if first is None:
+                first = value
+            total += value * m
+            seen += m
+        for i, view in unflat.items():
+            params[i][...] = view
+        for k in range(3):
+            for i, arr in zip(
+                layout, _split(flat_state[k], slots, layout, k), strict=True
+            ):
+                if slots[i][k].size:
+                    slots[i][k][...] = arr
+        opt_state["step"] = int(t)
+        if "mu_product" in opt_state:
+            opt_state["mu_product"] = float(scalars[0])
+        state.schedule_state["step"] += steps
+        if not finite:
+            return None
+        return (total / seen if seen else 0.0), first
+
+
+def _flatten(arrays, dtype, copy=True):
+    """One flat buffer holding ``arrays`` (copied in, or left uninitialised)
+    and views of it shaped like them."""
+    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    views, offset = [], 0
+    for a in arrays:
+        view = flat[offset : offset + a.size].reshape(a.shape)
+        if copy:
+            view[...] = a
+        views.append(view)
+        offset += a.size
+    return flat, views
+
+
+def _split(flat, slots, layout, k):
+    """Views of a flat state buffer, one per parameter of ``layout``."""
+    offset = 0
+    for i in layout:
+        size = slots[i][k].size
+        yield flat[offset : offset + size]
+        offset += size

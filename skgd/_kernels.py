@@ -390,16 +390,22 @@ def loss_row(kind, multiclass, eps, raw, r, Y, i):
             v, raw[r, k] = _regression_term(kind, raw[r, k] - Y[i, k], eps)
             value += v
     elif kind == _LOG_LOSS and multiclass:
+        # softmax cross-entropy: -sum_k y_k (z_k - logsumexp(z))
         top = raw[r, 0]
         for k in range(1, K):
             top = max(top, raw[r, k])
         total = 0.0
+        y_dot_z = 0.0
+        y_sum = 0.0
         for k in range(K):
-            total += np.exp(raw[r, k] - top)
-        lse = top + np.log(total)
+            y_dot_z += Y[i, k] * raw[r, k]
+            y_sum += Y[i, k]
+            e = np.exp(raw[r, k] - top)
+            raw[r, k] = e
+            total += e
+        value = y_sum * (top + np.log(total)) - y_dot_z
         for k in range(K):
-            value -= Y[i, k] * (raw[r, k] - lse)
-            raw[r, k] = np.exp(raw[r, k] - lse) - Y[i, k]
+            raw[r, k] = raw[r, k] / total - Y[i, k]
     elif kind == _LOG_LOSS:
         for k in range(K):
             value += _log1pexp(raw[r, k]) - Y[i, k] * raw[r, k]
@@ -1076,3 +1082,108 @@ def _scaled_step(wd, lr, v, K, scale, sqv, gc, nt, touched, l2, clip):
             v[i] = new
             sqv += new * new - old * old
     return scale, sqv
+
+
+# --- multi-layer perceptrons: the elementwise parts of a step ------------------------
+#
+# The matrix products stay with BLAS (numpy's ``matmul`` into preallocated
+# buffers); these kernels fuse what lies between them, in place, so that a
+# step allocates nothing and reads each activation buffer once.
+
+ACTIVATIONS = {"identity": 0, "relu": 1, "leaky_relu": 2, "tanh": 3, "logistic": 4}
+_LEAKY_SLOPE = 0.01  # as skgd._network
+
+
+@njit(inline="always", **_FAST)
+def _activate(kind, z):
+    if kind == 1:
+        return max(z, 0.0)
+    if kind == 2:
+        return z if z > 0.0 else _LEAKY_SLOPE * z
+    if kind == 3:
+        return np.tanh(z)
+    if kind == 4:
+        return _expit(z)
+    return z
+
+
+@njit(inline="always", **_FAST)
+def _activation_slope(kind, a):
+    """The activation's derivative, from its output ``a``."""
+    if kind == 1:
+        return 1.0 if a > 0.0 else 0.0
+    if kind == 2:
+        return 1.0 if a > 0.0 else _LEAKY_SLOPE
+    if kind == 3:
+        return 1.0 - a * a
+    if kind == 4:
+        return a * (1.0 - a)
+    return 1.0
+
+
+@njit(**_LOOP)
+def bias_activation(Z, m, b, kind):
+    """``Z[:m] = activation(Z[:m] + b)`` in place (``b`` empty: no bias)."""
+    H = Z.shape[1]
+    for r in range(m):
+        for j in range(H):
+            z = Z[r, j] + (b[j] if b.shape[0] else 0.0)
+            Z[r, j] = _activate(kind, z)
+
+
+@njit(**_LOOP)
+def activation_backward(D, A, m, kind):
+    """``D[:m] *= activation'`` at the outputs ``A[:m]``, in place."""
+    H = D.shape[1]
+    for r in range(m):
+        for j in range(H):
+            D[r, j] *= _activation_slope(kind, A[r, j])
+
+
+@njit(**_LOOP)
+def output_delta(raw, m, b, Y, sw, order, start, norm, loss, multiclass, eps):
+    """Add the output bias, then the batch's weighted loss; ``raw[:m]`` -> deltas."""
+    K = raw.shape[1]
+    value = 0.0
+    for r in range(m):
+        i = order[start + r]
+        for k in range(K):
+            raw[r, k] += b[k] if b.shape[0] else 0.0
+        value += _finish_row(loss, multiclass, eps, raw, r, Y, i, sw[i] / norm)
+    return value
+
+
+@njit(**_LOOP)
+def column_sums(D, m, out):
+    """``out = D[:m].sum(0)``."""
+    _zero(out, out.shape[0])
+    for r in range(m):
+        for j in range(D.shape[1]):
+            out[j] += D[r, j]
+
+
+@njit(**_LOOP)
+def update_flat(
+    theta, grad, s0, s1, s2, n_weights, hyper, t, lr, scalars, l1, l2, max_norm
+):
+    """One update of all the parameters of a network, laid out flat.
+
+    ``theta[:n_weights]`` are the weight matrices (penalised), the rest the
+    intercepts; ``s0``, ``s1``, ``s2`` the rule's state laid out alike. With
+    ``max_norm > 0`` the penalised gradient is clipped to that norm first.
+    Returns the penalty's value at the parameters before the update.
+    """
+    w, b = theta[:n_weights], theta[n_weights:]
+    gw, gb = grad[:n_weights], grad[n_weights:]
+    value = 0.0
+    if max_norm > 0.0:
+        value = _add_penalty(w, gw, l1, l2)
+        _clip(gw, gw.shape[0], gb, max_norm)
+        l1 = l2 = 0.0
+    coef = coefficients(hyper, t, lr, scalars)
+    # (slicing an unused, empty state array leaves it empty)
+    value += _sweep(
+        w, gw, s0[:n_weights], s1[:n_weights], s2[:n_weights], hyper, coef, l1, l2
+    )
+    _sweep(b, gb, s0[n_weights:], s1[n_weights:], s2[n_weights:], hyper, coef, 0.0, 0.0)
+    return value
