@@ -808,14 +808,21 @@ def _adam_idle(w, q, m, v, vmax, amsgrad, t_from, t_to, hyper, acc, window, c1, 
             total += factor * acc[o, t_from]
             factor *= ratio
         w[q] -= m * inverse * total
-    else:  # replay the idle steps (the later ones move w by nothing)
+    else:  # replay the idle steps
         mm = m
         vv = v
+        wq = w[q]
+        # a step moves w by less than c1 |m_s| / eps, and m_s shrinks by
+        # beta1 a step: stop once what is left is below 1e-18 of |w|
+        bound = 1e-18 * (1.0 - beta1) * eps
         for s in range(t_from + 1, t_from + k + 1):
             mm *= beta1
             vv *= beta2
             denom = np.sqrt(vmax if amsgrad else vv) / c2[s] + eps
-            w[q] -= c1[s] * (mm / denom)
+            wq -= c1[s] * (mm / denom)
+            if abs(c1[s] * mm) < bound * abs(wq):
+                break
+        w[q] = wq
 
 
 @njit(inline="always", **_FAST)
