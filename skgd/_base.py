@@ -1,11 +1,11 @@
 """Shared estimator base: parameters, validation, the fit/partial_fit template."""
 
-import copy
 import dataclasses
 import textwrap
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -241,8 +241,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             reset=reset,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
+            # C order and canonical CSR are what the compiled epochs read; an
+            # input in another layout is copied once here
+            order="C",
             **kwargs,
         )
+        if sp.issparse(X) and not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -516,7 +522,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         else:
             self._check_compatible(info, X.shape[1], "partial_fit")
             network = self._network
-            state = _copy_state(self._state)
+            # everything that can fail was validated above: the call trains
+            # the fitted state in place (no copy of the weights, the
+            # optimizer's moments or the averaged weights)
+            state = self._state
             _carry_over(
                 state, self.optimizer_, optimizer, self.schedule_, schedule, network
             )
@@ -682,11 +691,6 @@ def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule, network
     if type(schedule) is not type(old_schedule):
         progress = {k: state.schedule_state[k] for k in ("epoch", "step", "max_iter")}
         state.schedule_state = {**progress, **schedule.init_state()}
-
-
-def _copy_state(state):
-    """A deep copy, so a failing partial_fit leaves the fitted state intact."""
-    return copy.deepcopy(state)
 
 
 def classification_score(y_true, y_pred, sample_weight):

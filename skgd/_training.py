@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._fast import epoch_runner
+
 
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the parameters became non-finite."""
@@ -366,7 +368,8 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     """One pass over ``data = (X, Y, sample_weight)``.
 
     Returns ``(mean loss, reason)``: the weighted mean of the batch values,
-    and why the pass diverged (``None`` when it did not).
+    and why the pass diverged (``None`` when it did not). The epoch runs
+    compiled (:mod:`skgd._fast`) whenever that computes the same thing.
     """
     X, Y, sample_weight = data
     n_samples = X.shape[0]
@@ -380,6 +383,13 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     if not divisor > 0:
         return 0.0, None
     scaled_weight = sample_weight / sample_weight.dtype.type(divisor)
+    compiled = epoch_runner(
+        objective, optimizer, schedule, (X, Y, scaled_weight), state.params
+    )
+    if compiled is not None:
+        result = compiled(state, (X, Y, scaled_weight), config, batch_size, reference)
+        if result is not None:
+            return result
 
     def batches():
         for rows in _batches(n_samples, batch_size, state.rng, config.shuffle):
@@ -401,6 +411,21 @@ def run_epoch(objective, optimizer, schedule, state, data, config, reference):
     )
 
 
+def batch_limit(reference):
+    """The batch value above which an epoch counts as diverged."""
+    return _BATCH_GROWTH * reference if reference > 0 else np.inf
+
+
+def batch_reason(value, reference):
+    """Why a batch of monitored value ``value`` stopped its epoch."""
+    if not np.isfinite(value):
+        return "the loss became non-finite"
+    return (
+        f"a batch loss reached {value:.3g}, over {_BATCH_GROWTH:.0e} times "
+        f"the loss at the starting weights ({reference:.3g})"
+    )
+
+
 def run_batches(objective, optimizer, schedule, state, config, reference, batches):
     """Update from each ``(n_rows, normaliser, gradient)`` of ``batches``.
 
@@ -408,19 +433,14 @@ def run_batches(objective, optimizer, schedule, state, config, reference, batche
     normaliser is zero (only zero weights) is skipped. Returns ``(mean loss,
     reason)`` as :func:`run_epoch`.
     """
-    limit = _BATCH_GROWTH * reference if reference > 0 else np.inf
+    limit = batch_limit(reference)
     total, count = 0.0, 0
     for n_rows, normaliser, gradient in batches:
         if not normaliser > 0:
             continue  # a batch of zero-weight samples carries no gradient
         value, grads = gradient(state.params)
-        if not np.isfinite(value):
-            return None, "the loss became non-finite"
-        if value > limit:
-            return None, (
-                f"a batch loss reached {value:.3g}, over {_BATCH_GROWTH:.0e} times "
-                f"the loss at the starting weights ({reference:.3g})"
-            )
+        if not (np.isfinite(value) and value <= limit):
+            return None, batch_reason(value, reference)
         apply_update(objective, optimizer, schedule, state, grads, config, n_rows)
         total += value * n_rows
         count += n_rows

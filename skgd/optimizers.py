@@ -5,17 +5,18 @@ step counters, ...) is created by :meth:`Optimizer.init_state` and lives on the
 fitted estimator (or in :func:`skgd.minimize`), so one optimizer object can be
 cloned, pickled, grid-searched and shared without leaking state.
 
-Each rule is a module-level function that updates one parameter array in
-place from its gradient and its state arrays; it holds no Python-object state,
-so a compiled training loop can call the same rule. The update rules follow
-the algorithms documented by ``torch.optim`` so that the same gradients give
-the same iterates.
+Each built-in rule is written once, in :mod:`skgd._kernels`, as a compiled
+function of one coordinate; :meth:`Optimizer.update` applies it to every
+coordinate of each parameter array, and the compiled training loops
+(:mod:`skgd._fast`) apply the same function inside their loops. The update
+rules follow the algorithms documented by ``torch.optim`` so that the same
+gradients give the same iterates. A user-defined :class:`Optimizer` subclass
+(its own :meth:`~Optimizer.update` in numpy) trains through the generic loop.
 
 State arrays have the dtype of their parameter (float32 parameters stay
 float32), and no rule keeps a reference to a gradient array between calls.
 """
 
-import math
 from numbers import Real
 
 import numpy as np
@@ -150,31 +151,96 @@ def _zeros(params):
     return [np.zeros_like(p) for p in params]
 
 
-def _with_l2(grad, param, wd):
-    """Gradient plus the coupled L2 term; a new array, the caller's is kept."""
-    return grad + wd * param if wd else grad
+_EMPTY = {}
 
 
-def _ema(avg, value, decay):
-    """``avg <- decay * avg + (1 - decay) * value``, in place."""
-    avg *= decay
-    avg += (1.0 - decay) * value
+def _empty(dtype):
+    """The placeholder of an unused state slot (never read by the rules)."""
+    dtype = np.dtype(dtype)
+    if dtype not in _EMPTY:
+        _EMPTY[dtype] = np.empty(0, dtype=dtype)
+    return _EMPTY[dtype]
 
 
-def _sgd_rule(param, grad, buf, first, lr, momentum, dampening, nesterov, wd):
-    """SGD step on one array; ``buf`` is the momentum buffer (or None)."""
-    grad = _with_l2(grad, param, wd)
-    if momentum:
-        if first:
-            buf[...] = grad
-        else:
-            buf *= momentum
-            buf += (1.0 - dampening) * grad
-        grad = grad + momentum * buf if nesterov else buf
-    param -= lr * grad
+def compiled_rule(optimizer, params, state):
+    """The compiled form of a built-in optimizer's update of ``params``.
+
+    Returns ``(hypers, slots)``: for each parameter array, the rule's
+    hyper-parameters packed for the kernels (:func:`skgd._kernels.pack_hyper`,
+    which also names the rule; the weight decay is zero for an array that
+    ``state["decay_mask"]`` exempts), and its three flat state arrays (an
+    empty array for a slot the rule does not use). State arrays missing from
+    ``state`` because the hyper-parameters changed since it was made
+    (momentum switched on between ``partial_fit`` calls) are created, at zero.
+    """
+    from . import _kernels  # imports numba: only once training starts
+
+    needed = optimizer.init_state([])
+    for key in optimizer._slots:
+        if key in needed and key not in state:
+            state[key] = _zeros(params)
+    keys = [key if key in state else None for key in optimizer._slots]
+    keys += [None] * (3 - len(keys))
+    decays = optimizer._weight_decays(state, len(params))
+    hypers = [
+        _kernels.pack_hyper(optimizer._rule, optimizer._hyper(wd)) for wd in decays
+    ]
+    slots = [
+        tuple(
+            _empty(p.dtype) if key is None else state[key][i].reshape(-1)
+            for key in keys
+        )
+        for i, p in enumerate(params)
+    ]
+    return hypers, slots
 
 
-class SGD(Optimizer):
+def _apply_rule(optimizer, params, grads, state, lr):
+    """One update by a built-in optimizer: its compiled rule on every array."""
+    from . import _kernels
+
+    hypers, slots = compiled_rule(optimizer, params, state)
+    t = state["step"] + 1
+    scalars = np.array([state.get("mu_product", 1.0)])
+    coef = _kernels.coefficients(hypers[0], t, float(lr), scalars)
+    if "mu_product" in state:
+        state["mu_product"] = float(scalars[0])
+    for p, g, hyper, arrays in zip(params, grads, hypers, slots, strict=True):
+        # a non-contiguous parameter is updated through a contiguous copy
+        flat = p.reshape(-1) if p.flags.c_contiguous else np.ravel(p)
+        grad = np.ascontiguousarray(g, dtype=p.dtype).reshape(-1)
+        _kernels.update_array(flat, grad, *arrays, hyper, coef)
+        if not p.flags.c_contiguous:
+            p[...] = flat.reshape(p.shape)
+    state["step"] = t
+
+
+def _rule_step_sizes(optimizer, params, state, lr):
+    """:meth:`Optimizer.step_sizes` of a built-in rule, from its kernel."""
+    from . import _kernels
+
+    hypers, slots = compiled_rule(optimizer, params, state)
+    steps = []
+    for p, hyper, arrays in zip(params, hypers, slots, strict=True):
+        sc = _kernels.step_coefficients(hyper, state["step"], float(lr))
+        out = np.empty(p.size, dtype=np.float64)
+        _kernels.step_sizes_array(out, *arrays, hyper, sc)
+        steps.append(out.reshape(p.shape))
+    return steps
+
+
+class _BuiltinRule:
+    """Mixin of the built-in optimizers: the update and step sizes of their
+    compiled rule (``_rule``, its state ``_slots`` and ``_hyper(wd)``)."""
+
+    def update(self, params, grads, state, lr):
+        _apply_rule(self, params, grads, state, lr)
+
+    def step_sizes(self, params, state, lr):
+        return _rule_step_sizes(self, params, state, lr)
+
+
+class SGD(_BuiltinRule, Optimizer):
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
 
     With gradient :math:`g_t`, weight decay :math:`\lambda`, momentum
@@ -252,26 +318,14 @@ class SGD(Optimizer):
             state["momentum_buffer"] = _zeros(params)
         return state
 
-    def update(self, params, grads, state, lr):
-        first = state["step"] == 0
-        bufs = state.get("momentum_buffer", [None] * len(params))
-        decays = self._weight_decays(state, len(params))
-        hyper = (self.momentum, self.dampening, self.nesterov)
-        for p, g, b, wd in zip(params, grads, bufs, decays, strict=True):
-            _sgd_rule(p, g, b, first, lr, *hyper, wd)
-        state["step"] += 1
+    _rule = "sgd"
+    _slots = ("momentum_buffer",)
+
+    def _hyper(self, wd):
+        return (self.momentum, self.dampening, self.nesterov, wd)
 
 
-def _adagrad_rule(param, grad, state_sum, lr, eps, wd):
-    """Adagrad step on one array; ``lr`` already includes the lr decay."""
-    grad = _with_l2(grad, param, wd)
-    state_sum += grad * grad
-    std = np.sqrt(state_sum)
-    std += eps
-    param -= lr * (grad / std)
-
-
-class Adagrad(Optimizer):
+class Adagrad(_BuiltinRule, Optimizer):
     r"""Adagrad: per-coordinate steps scaled by the accumulated squared gradients.
 
     With lr decay :math:`\eta`, weight decay :math:`\lambda` and initial
@@ -330,30 +384,14 @@ class Adagrad(Optimizer):
         value = self.initial_accumulator_value
         return {"step": 0, "sum": [np.full_like(p, value) for p in params]}
 
-    def update(self, params, grads, state, lr):
-        clr = lr / (1.0 + state["step"] * self.lr_decay)
-        decays = self._weight_decays(state, len(params))
-        for p, g, s, wd in zip(params, grads, state["sum"], decays, strict=True):
-            _adagrad_rule(p, g, s, clr, self.eps, wd)
-        state["step"] += 1
+    _rule = "adagrad"
+    _slots = ("sum",)
 
-    def step_sizes(self, params, state, lr):
-        clr = lr / (1.0 + (state["step"] - 1) * self.lr_decay)
-        return [clr / (np.sqrt(s) + self.eps) for s in state["sum"]]
+    def _hyper(self, wd):
+        return (self.lr_decay, wd, self.eps)
 
 
-def _adadelta_rule(param, grad, square_avg, acc_delta, lr, rho, eps, wd):
-    """Adadelta step on one array."""
-    grad = _with_l2(grad, param, wd)
-    _ema(square_avg, grad * grad, rho)
-    delta = np.sqrt(acc_delta + eps)
-    delta /= np.sqrt(square_avg + eps)
-    delta *= grad
-    _ema(acc_delta, delta * delta, rho)
-    param -= lr * delta
-
-
-class Adadelta(Optimizer):
+class Adadelta(_BuiltinRule, Optimizer):
     r"""Adadelta: steps scaled by the ratio of past update and gradient RMS.
 
     With decay :math:`\rho` and weight decay :math:`\lambda` (as in
@@ -408,42 +446,14 @@ class Adadelta(Optimizer):
     def init_state(self, params):
         return {"step": 0, "square_avg": _zeros(params), "acc_delta": _zeros(params)}
 
-    def update(self, params, grads, state, lr):
-        decays = self._weight_decays(state, len(params))
-        arrays = zip(
-            params, grads, state["square_avg"], state["acc_delta"], decays, strict=True
-        )
-        for p, g, v, u, wd in arrays:
-            _adadelta_rule(p, g, v, u, lr, self.rho, self.eps, wd)
-        state["step"] += 1
+    _rule = "adadelta"
+    _slots = ("square_avg", "acc_delta")
 
-    def step_sizes(self, params, state, lr):
-        return [
-            lr * np.sqrt(u + self.eps) / np.sqrt(v + self.eps)
-            for v, u in zip(state["square_avg"], state["acc_delta"], strict=True)
-        ]
+    def _hyper(self, wd):
+        return (self.rho, self.eps, wd)
 
 
-def _rmsprop_rule(param, grad, square_avg, grad_avg, buf, lr, rho, eps, wd, momentum):
-    """RMSprop step on one array; ``grad_avg`` (centered) and ``buf`` may be None."""
-    grad = _with_l2(grad, param, wd)
-    _ema(square_avg, grad * grad, rho)
-    if grad_avg is None:
-        avg = np.sqrt(square_avg)
-    else:
-        _ema(grad_avg, grad, rho)
-        avg = square_avg - grad_avg * grad_avg
-        np.sqrt(avg, out=avg)
-    avg += eps
-    if buf is None:
-        param -= lr * (grad / avg)
-    else:
-        buf *= momentum
-        buf += grad / avg
-        param -= lr * buf
-
-
-class RMSprop(Optimizer):
+class RMSprop(_BuiltinRule, Optimizer):
     r"""RMSprop: steps scaled by a running RMS of the gradients.
 
     With decay :math:`\rho`, weight decay :math:`\lambda` and momentum
@@ -516,49 +526,14 @@ class RMSprop(Optimizer):
             state["momentum_buffer"] = _zeros(params)
         return state
 
-    def update(self, params, grads, state, lr):
-        none = [None] * len(params)
-        arrays = zip(
-            params,
-            grads,
-            state["square_avg"],
-            state.get("grad_avg", none),
-            state.get("momentum_buffer", none),
-            strict=True,
-        )
-        decays = self._weight_decays(state, len(params))
-        for (p, g, v, m, b), wd in zip(arrays, decays, strict=True):
-            _rmsprop_rule(p, g, v, m, b, lr, self.rho, self.eps, wd, self.momentum)
-        state["step"] += 1
+    _rule = "rmsprop"
+    _slots = ("square_avg", "grad_avg", "momentum_buffer")
 
-    def step_sizes(self, params, state, lr):
-        steps = []
-        grad_avgs = state.get("grad_avg", [None] * len(params))
-        for v, m in zip(state["square_avg"], grad_avgs, strict=True):
-            scale = v if m is None else np.maximum(v - m * m, 0.0)
-            steps.append(lr / (np.sqrt(scale) + self.eps))
-        return steps
+    def _hyper(self, wd):
+        return (self.rho, self.eps, wd, self.momentum, self.centered)
 
 
-def _adam_rule(
-    param, grad, exp_avg, exp_avg_sq, max_sq, t, lr, beta1, beta2, eps, wd, decoupled
-):
-    """Adam step ``t`` (1-based) on one array; ``max_sq`` is None without AMSGrad."""
-    if not decoupled:
-        grad = _with_l2(grad, param, wd)
-    elif wd:
-        param *= 1.0 - lr * wd
-    _ema(exp_avg, grad, beta1)
-    _ema(exp_avg_sq, grad * grad, beta2)
-    if max_sq is not None:
-        np.maximum(max_sq, exp_avg_sq, out=max_sq)
-    denom = np.sqrt(exp_avg_sq if max_sq is None else max_sq)
-    denom /= math.sqrt(1.0 - beta2**t)
-    denom += eps
-    param -= (lr / (1.0 - beta1**t)) * (exp_avg / denom)
-
-
-class Adam(Optimizer):
+class Adam(_BuiltinRule, Optimizer):
     r"""Adam: bias-corrected running moments of the gradient (optionally AMSGrad).
 
     With weight decay :math:`\lambda` (coupled: added to the gradient, as in
@@ -624,28 +599,18 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = _zeros(params)
         return state
 
-    def update(self, params, grads, state, lr):
-        t = state["step"] + 1
-        arrays = zip(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state.get("max_exp_avg_sq", [None] * len(params)),
-            strict=True,
-        )
-        decays = self._weight_decays(state, len(params))
-        hyper = (self.beta1, self.beta2, self.eps)
-        decoupled = self._decoupled_weight_decay
-        for (p, g, m, v, vmax), wd in zip(arrays, decays, strict=True):
-            _adam_rule(p, g, m, v, vmax, t, lr, *hyper, wd, decoupled)
-        state["step"] = t
+    _rule = "adam"
+    _slots = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def step_sizes(self, params, state, lr):
-        # lr / (sqrt(v_hat) + eps): the step a steady gradient gets
-        correction = math.sqrt(1.0 - self.beta2 ** state["step"])
-        second = state.get("max_exp_avg_sq", state["exp_avg_sq"])
-        return [lr / (np.sqrt(v) / correction + self.eps) for v in second]
+    def _hyper(self, wd):
+        return (
+            self.beta1,
+            self.beta2,
+            self.eps,
+            wd,
+            self._decoupled_weight_decay,
+            self.amsgrad,
+        )
 
 
 class AdamW(Adam):
@@ -703,24 +668,7 @@ class AdamW(Adam):
         )
 
 
-def _nadam_rule(
-    param, grad, exp_avg, exp_avg_sq, t, lr, beta1, beta2, eps, wd, mu, mu_next, prod
-):
-    """NAdam step ``t`` on one array; ``prod`` is the product of mu up to ``t``."""
-    grad = _with_l2(grad, param, wd)
-    _ema(exp_avg, grad, beta1)
-    _ema(exp_avg_sq, grad * grad, beta2)
-    denom = np.sqrt(exp_avg_sq / (1.0 - beta2**t))
-    denom += eps
-    param -= (lr * (1.0 - mu) / (1.0 - prod)) * (grad / denom)
-    param -= (lr * mu_next / (1.0 - prod * mu_next)) * (exp_avg / denom)
-
-
-def _nadam_mu(beta1, momentum_decay, t):
-    return beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-
-
-class NAdam(Optimizer):
+class NAdam(_BuiltinRule, Optimizer):
     r"""NAdam: Adam with Nesterov momentum and a momentum schedule.
 
     With momentum decay :math:`\psi` and weight decay :math:`\lambda` (as in
@@ -791,40 +739,14 @@ class NAdam(Optimizer):
             "exp_avg_sq": _zeros(params),
         }
 
-    def update(self, params, grads, state, lr):
-        t = state["step"] + 1
-        mu = _nadam_mu(self.beta1, self.momentum_decay, t)
-        mu_next = _nadam_mu(self.beta1, self.momentum_decay, t + 1)
-        state["mu_product"] *= mu
-        hyper = (self.beta1, self.beta2, self.eps)
-        schedule = (mu, mu_next, state["mu_product"])
-        decays = self._weight_decays(state, len(params))
-        arrays = zip(
-            params, grads, state["exp_avg"], state["exp_avg_sq"], decays, strict=True
-        )
-        for p, g, m, v, wd in arrays:
-            _nadam_rule(p, g, m, v, t, lr, *hyper, wd, *schedule)
-        state["step"] = t
+    _rule = "nadam"
+    _slots = ("exp_avg", "exp_avg_sq")
 
-    def step_sizes(self, params, state, lr):
-        correction = math.sqrt(1.0 - self.beta2 ** state["step"])
-        return [lr / (np.sqrt(v) / correction + self.eps) for v in state["exp_avg_sq"]]
+    def _hyper(self, wd):
+        return (self.beta1, self.beta2, self.eps, wd, self.momentum_decay)
 
 
-def _rprop_rule(param, grad, prev, step_size, eta_minus, eta_plus, smin, smax):
-    """Rprop step on one array; ``prev`` is the gradient kept from the last step."""
-    agreement = grad * prev
-    flipped = agreement < 0
-    step_size *= np.where(agreement > 0, eta_plus, np.where(flipped, eta_minus, 1.0))
-    np.clip(step_size, smin, smax, out=step_size)
-    # After a sign flip the element does not move and forgets its gradient,
-    # so the next step neither shrinks nor grows its step size again.
-    prev[...] = grad
-    prev[flipped] = 0
-    param -= np.sign(prev) * step_size
-
-
-class Rprop(Optimizer):
+class Rprop(_BuiltinRule, Optimizer):
     r"""Rprop: per-coordinate step sizes adapted from gradient signs only.
 
     With factors :math:`0 < \eta^- < 1 < \eta^+` and step-size bounds
@@ -898,15 +820,11 @@ class Rprop(Optimizer):
     def init_state(self, params):
         return {"step": 0, "prev": _zeros(params), "step_size": _zeros(params)}
 
-    def update(self, params, grads, state, lr):
-        if state["step"] == 0:
-            for s in state["step_size"]:
-                s.fill(lr)
-        hyper = (self.eta_minus, self.eta_plus, self.step_size_min, self.step_size_max)
-        arrays = zip(params, grads, state["prev"], state["step_size"], strict=True)
-        for p, g, prev, s in arrays:
-            _rprop_rule(p, g, prev, s, *hyper)
-        state["step"] += 1
+    _rule = "rprop"
+    _slots = ("prev", "step_size")
+
+    def _hyper(self, _wd):
+        return (self.eta_minus, self.eta_plus, self.step_size_min, self.step_size_max)
 
 
 # name -> (class, keyword arguments); every name in the SPEC resolves here.

@@ -29,6 +29,7 @@ every update.
 import math
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval
 
@@ -433,9 +434,13 @@ class Warmup(Schedule):
         return self.after is not None and self.after.on_divergence(lr0, state)
 
     def _factor(self, step):
-        if step >= self.warmup_steps:
+        # ``step`` may be an array of steps (the compiled loops ask for an
+        # epoch's rates at once); a number gives a number
+        if self.warmup_steps == 0 or (np.ndim(step) == 0 and step >= self.warmup_steps):
             return 1.0
-        return self.start_factor + (1.0 - self.start_factor) * step / self.warmup_steps
+        rise = (1.0 - self.start_factor) * np.minimum(step, self.warmup_steps)
+        factor = self.start_factor + rise / self.warmup_steps
+        return float(factor) if np.ndim(factor) == 0 else factor
 
 
 # the rate below which a stall of the loss ends training (scikit-learn's)
