@@ -36,7 +36,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 # The rules keep IEEE arithmetic, so that plain gradient descent is exactly
 # x - lr * g; the loops around them may reassociate and contract (FMA), which
@@ -210,23 +210,34 @@ def _rprop_rule(g, p, prev, step_size, s2, hyper, coef):
     return p - np.sign(g) * step, g, step, s2
 
 
-@njit(inline="always", **_JIT)
+_RULES_BY_KIND = (
+    _sgd_rule,
+    _adagrad_rule,
+    _adadelta_rule,
+    _rmsprop_rule,
+    _adam_rule,
+    _nadam_rule,
+    _rprop_rule,
+)
+
+
 def rule(g, p, s0, s1, s2, hyper, coef):
-    """The rule of ``hyper`` on one coordinate: new (parameter, s0, s1, s2)."""
-    kind = _kind(hyper)
-    if kind == _SGD:
-        return _sgd_rule(g, p, s0, s1, s2, hyper, coef)
-    if kind == _ADAGRAD:
-        return _adagrad_rule(g, p, s0, s1, s2, hyper, coef)
-    if kind == _ADADELTA:
-        return _adadelta_rule(g, p, s0, s1, s2, hyper, coef)
-    if kind == _RMSPROP:
-        return _rmsprop_rule(g, p, s0, s1, s2, hyper, coef)
-    if kind == _ADAM:
-        return _adam_rule(g, p, s0, s1, s2, hyper, coef)
-    if kind == _NADAM:
-        return _nadam_rule(g, p, s0, s1, s2, hyper, coef)
-    return _rprop_rule(g, p, s0, s1, s2, hyper, coef)
+    """The rule of ``hyper`` on one coordinate: new (parameter, s0, s1, s2).
+
+    In compiled code the rule is chosen while typing (by the length of
+    ``hyper``), so a kernel compiles only its own rule's code.
+    """
+    return _RULES_BY_KIND[len(hyper) - _BASE](g, p, s0, s1, s2, hyper, coef)
+
+
+@overload(rule, inline="always", jit_options=_JIT)
+def _rule_of_type(g, p, s0, s1, s2, hyper, coef):
+    chosen = _RULES_BY_KIND[len(hyper) - _BASE]
+
+    def apply(g, p, s0, s1, s2, hyper, coef):
+        return chosen(g, p, s0, s1, s2, hyper, coef)
+
+    return apply
 
 
 # L1 modes of a weight update (see skgd._training.apply_update): none, the
@@ -247,25 +258,68 @@ def step_coefficients(hyper, t, lr):
     return (lr, 0.0)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
+def _plain_step(s0, s1, s2, hyper, sc):
+    return sc[0]
+
+
+@njit(**_JIT)
+def _adagrad_step(s0, s1, s2, hyper, sc):
+    return sc[0] / (np.sqrt(s0) + hyper[2])
+
+
+@njit(**_JIT)
+def _adadelta_step(s0, s1, s2, hyper, sc):
+    return sc[0] * np.sqrt(s1 + hyper[1]) / np.sqrt(s0 + hyper[1])
+
+
+@njit(**_JIT)
+def _rmsprop_step(s0, s1, s2, hyper, sc):
+    scale = s0 if hyper[4] == 0.0 else max(s0 - s1 * s1, 0.0)
+    return sc[0] / (np.sqrt(scale) + hyper[1])
+
+
+@njit(**_JIT)
+def _adam_step(s0, s1, s2, hyper, sc):
+    if hyper[5] != 0.0:  # AMSGrad: the running maximum
+        return sc[0] / (np.sqrt(s2) / sc[1] + hyper[2])
+    return sc[0] / (np.sqrt(s1) / sc[1] + hyper[2])
+
+
+@njit(**_JIT)
+def _nadam_step(s0, s1, s2, hyper, sc):
+    return sc[0] / (np.sqrt(s1) / sc[1] + hyper[2])
+
+
+_STEPS_BY_KIND = (
+    _plain_step,
+    _adagrad_step,
+    _adadelta_step,
+    _rmsprop_step,
+    _adam_step,
+    _nadam_step,
+    _plain_step,
+)
+
+
 def _step(s0, s1, s2, hyper, sc):
     """The step size of a coordinate after an update (its state ``s0..s2``).
 
     The learning rate divided by the rule's running gradient scale: the
     factor by which the proximal L1 step scales its threshold.
+    ``sc = step_coefficients(hyper, t, lr)``.
     """
-    kind = _kind(hyper)
-    if kind == _ADAGRAD:
-        return sc[0] / (np.sqrt(s0) + hyper[2])
-    if kind == _ADADELTA:
-        return sc[0] * np.sqrt(s1 + hyper[1]) / np.sqrt(s0 + hyper[1])
-    if kind == _RMSPROP:
-        scale = s0 if hyper[4] == 0.0 else max(s0 - s1 * s1, 0.0)
-        return sc[0] / (np.sqrt(scale) + hyper[1])
-    if kind == _ADAM or kind == _NADAM:
-        v = s2 if kind == _ADAM and hyper[5] != 0.0 else s1
-        return sc[0] / (np.sqrt(v) / sc[1] + hyper[2])
-    return sc[0]
+    return _STEPS_BY_KIND[len(hyper) - _BASE](s0, s1, s2, hyper, sc)
+
+
+@overload(_step, inline="always", jit_options=_JIT)
+def _step_of_type(s0, s1, s2, hyper, sc):
+    chosen = _STEPS_BY_KIND[len(hyper) - _BASE]
+
+    def apply(s0, s1, s2, hyper, sc):
+        return chosen(s0, s1, s2, hyper, sc)
+
+    return apply
 
 
 @njit(**{**_JIT, "_nrt": False})
