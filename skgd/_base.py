@@ -504,9 +504,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight, classes=None):
         self._check_partial_fit()
         first = not hasattr(self, "_state")
-        # validated on every call, so that set_params between calls is
-        # checked and takes effect like the other hyper-parameters
-        optimizer, schedule = self._validate_hyperparameters()
+        # validated whenever they changed since the last call, so that
+        # set_params between calls is checked and takes effect like the
+        # other hyper-parameters (a stream of unchanged calls skips it)
+        snapshot = _param_snapshot(self)
+        if not first and _same_snapshot(snapshot, vars(self).get("_validated_params")):
+            optimizer, schedule = self.optimizer_, self.schedule_
+        else:
+            optimizer, schedule = self._validate_hyperparameters()
         if not first and self._structure() != self._info["structure"]:
             # before the targets are read with settings they no longer fit
             n_features = self._state.params[0].shape[0]
@@ -536,6 +541,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         data = (X, Y, sample_weight)
         train(objective, optimizer, schedule, state, data, config, 1, **hooks)
         self._commit(network, state, optimizer, schedule, info, objective, config)
+        self._validated_params = snapshot
         task.end()
         return self
 
@@ -544,6 +550,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     def _commit(self, network, state, optimizer, schedule, info, objective, config):
         """Publish the trained state; nothing on ``self`` changes before this."""
+        self._validated_params = None
         self._network = network
         self._state = state
         self._info = info
@@ -577,6 +584,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         # (arrays, numbers, lists), so that skops.io can load an estimator
         # trusting only skgd's public classes
         state = dict(super().__getstate__())  # a copy: it may be self.__dict__
+        state.pop("_validated_params", None)  # a cache of this process
         if isinstance(state.get("_state"), TrainingState):
             training = state["_state"]
             state["_state"] = {
@@ -623,6 +631,40 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     def _log_probabilities(self, X):
         with np.errstate(divide="ignore"):
             return np.log(self._probabilities(X))
+
+
+def _frozen(value):
+    """A comparable copy of a hyper-parameter's value (for
+    :func:`_param_snapshot`)."""
+    if isinstance(value, BaseEstimator):
+        return (type(value), _param_snapshot(value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    return value
+
+
+def _param_snapshot(estimator):
+    """The public, non-fitted attributes of ``estimator`` (its
+    hyper-parameters), nested estimators (optimizers, schedules) included:
+    cheaper than ``get_params``, and enough to tell that nothing changed."""
+    return tuple(
+        (name, _frozen(value))
+        for name, value in vars(estimator).items()
+        if not name.startswith("_") and not name.endswith("_")
+    )
+
+
+def _same_snapshot(a, b):
+    if b is None:
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # a value whose comparison is not a plain bool
+        return False
 
 
 def _safe_average(values, sample_weight):
@@ -683,7 +725,10 @@ def _carry_over(state, old_optimizer, optimizer, old_schedule, schedule, network
     The kind is the class and the state it keeps: "sgd" to "momentum", or
     Adam to AMSGrad, starts a fresh state.
     """
-    fresh_keys = set(optimizer.init_state(state.params))
+    try:  # the keys of a fresh state, without allocating its arrays
+        fresh_keys = set(optimizer.init_state([]))
+    except Exception:  # a user-defined optimizer that needs the parameters
+        fresh_keys = set(optimizer.init_state(state.params))
     if type(optimizer) is not type(old_optimizer) or not fresh_keys <= set(
         state.optimizer_state
     ):

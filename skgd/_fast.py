@@ -181,7 +181,7 @@ def _rule_and_masks(optimizer, params, opt_state, weight_index, bias_index):
 
 def _finish(state, opt_state, result, scalars, reference):
     """Write back the counters of a compiled epoch; ``(mean loss, reason)``."""
-    from . import _training
+    from . import _kernels, _training
 
     status, total, seen, value, steps, t = result
     opt_state["step"] = int(t)
@@ -189,7 +189,9 @@ def _finish(state, opt_state, result, scalars, reference):
         opt_state["mu_product"] = float(scalars[0])
     state.schedule_state["step"] += int(steps)
     reason = _training.batch_reason(value, reference) if status else None
-    if reason is None and not all(np.isfinite(p).all() for p in state.params):
+    if reason is None and not all(
+        _kernels.all_finite(p.reshape(-1)) for p in state.params
+    ):
         reason = "the parameters became non-finite"
     if reason is not None:
         return None, reason

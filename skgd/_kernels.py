@@ -1459,3 +1459,12 @@ def average_flat(theta, avg, n_avg):
 def penalty_value(w, l1, l2):
     """``l1 |w|_1 + l2 / 2 |w|^2`` of the flat weights ``w``."""
     return _penalty(w, l1, l2)
+
+
+@njit(**_LOOP)
+def all_finite(a):
+    """Whether every value of the flat array ``a`` is finite."""
+    for q in range(a.shape[0]):
+        if not np.isfinite(a[q]):
+            return False
+    return True

@@ -88,13 +88,14 @@ class Objective:
 
     def penalty_value(self, params):
         """Value of the penalty term at ``params``."""
-        value = 0.0
-        for W in self.network.weights(params):
-            if self.l1:
-                value += self.l1 * float(np.abs(W).sum())
-            if self.l2:
-                value += 0.5 * self.l2 * float(np.vdot(W, W))
-        return value
+        if not (self.l1 or self.l2):
+            return 0.0
+        from . import _kernels  # one pass, no temporaries
+
+        return sum(
+            _kernels.penalty_value(np.ravel(W), self.l1, self.l2)
+            for W in self.network.weights(params)
+        )
 
     def _loss_and_grads(self, params, X, Y, sample_weight, total_weight):
         outputs = self.network.forward(params, X)
@@ -449,6 +450,10 @@ def run_batches(objective, optimizer, schedule, state, config, reference, batche
     return (total / count if count else 0.0), None
 
 
+# rows on which the loss at the starting weights is measured (see ArrayData)
+_REFERENCE_ROWS = 4096
+
+
 class ArrayData:
     """Training data in this process, as the loop sees it.
 
@@ -461,8 +466,20 @@ class ArrayData:
         self.arrays = (X, Y, sample_weight)
 
     def reference(self, objective, params):
-        """The monitored value at ``params`` on all rows (0 without weight)."""
+        """The monitored value at ``params`` (0 without weight).
+
+        On all rows, or for more than ``_REFERENCE_ROWS`` rows on evenly
+        spaced rows numbering about that many: the value only sets the
+        thresholds of the divergence guards (factors 10 and 1e4), and a
+        forward pass over all of a large data set would cost a fifth of an
+        epoch of a network.
+        """
         X, Y, sample_weight = self.arrays
+        n = X.shape[0]
+        if n > _REFERENCE_ROWS:
+            rows = slice(None, None, -(-n // _REFERENCE_ROWS))
+            if sample_weight[rows].max() > 0:
+                X, Y, sample_weight = X[rows], Y[rows], sample_weight[rows]
         largest = float(sample_weight.max()) if sample_weight.size else 0.0
         if not largest > 0:
             return 0.0
@@ -479,9 +496,30 @@ def _copy(params):
     return [p.copy() for p in params]
 
 
-def _snapshot(state):
-    avg = None if state.avg_params is None else _copy(state.avg_params)
-    return _copy(state.params), avg, state.n_avg
+def _copy_into(arrays, into):
+    """Copies of ``arrays``, written into the arrays ``into`` when they fit."""
+    if into is None or len(into) != len(arrays):
+        return _copy(arrays)
+    if any(
+        a.shape != b.shape or a.dtype != b.dtype
+        for a, b in zip(arrays, into, strict=True)
+    ):
+        return _copy(arrays)
+    for a, b in zip(arrays, into, strict=True):
+        np.copyto(b, a)
+    return into
+
+
+def _snapshot(state, into=None):
+    """Copies of the parameters (and averaged ones), reusing the arrays of
+    the discarded snapshot ``into`` if given: a stream of ``partial_fit``
+    calls then allocates nothing for them."""
+    params, avg = (None, None) if into is None else into[:2]
+    if state.avg_params is not None:
+        avg = _copy_into(state.avg_params, avg)
+    else:
+        avg = None
+    return _copy_into(state.params, params), avg, state.n_avg
 
 
 def _restore(state, snapshot):
@@ -737,7 +775,10 @@ def _train(
     for _ in range(n_epochs):
         if on_epoch_begin is not None:
             on_epoch_begin(state)
-        start = None if config.early_stopping else _snapshot(state)
+        start = None
+        if not config.early_stopping:
+            start = _snapshot(state, getattr(state, "spare_snapshot", None))
+            state.spare_snapshot = None
         lr = schedule.rate(config.learning_rate_init, state.schedule_state)
         if not lr > 0:
             _warn_zero_rate(schedule, state)
@@ -770,7 +811,11 @@ def _train(
         state.schedule_state["epoch"] += 1
         if config.verbose:
             _report(state, loss, validation, lr, objective.value_scale)
+        previous_best = state.best
         stalled = _track_progress(state, loss, validation, config, start)
+        # the snapshot no longer kept is reused by the next epoch (or call);
+        # an attribute outside the dataclass fields, so never pickled
+        state.spare_snapshot = previous_best if state.best is start else start
         reason = _growth(state, config, reference, n_epochs)
         if reason is not None:
             if _lower_rate_after_divergence(

@@ -74,9 +74,12 @@ class _LinearGD(BaseGD):
         return {"loss": self.loss, "fit_intercept": self.fit_intercept}
 
     def _linear_params(self, params):
+        # views of the parameters, not copies: as in scikit-learn's SGD
+        # estimators, ``coef_`` is the array that later ``partial_fit``
+        # calls update (a stream of calls copies nothing)
         W = params[0]
         b = params[1] if len(params) > 1 else np.zeros(W.shape[1], dtype=W.dtype)
-        return W.T.copy(), b.copy()
+        return W.T, b
 
     def _raw_output(self, X):
         if not sp.issparse(getattr(self, "coef_", None)):
@@ -661,7 +664,9 @@ def _regression_targets(y, *, reset, info=None):
 
 def _classification_targets(y, *, reset, classes=None, info=None):
     """One-hot (or 0/1) targets of class labels, and the class info."""
-    check_classification_targets(y)
+    if reset or y.ndim != 1 or y.dtype.kind not in "biuf":
+        # later numeric labels are checked against classes_ by _one_hot
+        check_classification_targets(y)
     if reset:
         info = _class_info(y, classes)
     elif classes is not None and not np.array_equal(
