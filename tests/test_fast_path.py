@@ -438,3 +438,107 @@ def test_partial_fit_streams_and_pickles_resume_on_either_path(
         reference = resume(start())
     _assert_same_state(compiled, generic)
     _assert_same_state(compiled, reference)
+
+
+# --- streams: nothing copied, hyper-parameters still checked ------------------
+
+
+def test_partial_fit_trains_the_fitted_arrays_in_place(small):
+    X, y, _ = small
+    clf = GDClassifier(optimizer="adam", batch_size=7, random_state=0)
+    clf.partial_fit(X[:30], y[:30], classes=[0, 1, 2])
+    coef, weights = clf.coef_, clf._state.params[0]
+    moments = clf._state.optimizer_state["exp_avg"][0]
+    before = coef.copy()
+    clf.partial_fit(X[30:], y[30:])
+    # the same arrays, updated: no per-call copy of weights or moments
+    assert clf._state.params[0] is weights
+    assert clf._state.optimizer_state["exp_avg"][0] is moments
+    assert np.shares_memory(clf.coef_, weights) and clf.coef_ is not before
+    assert not np.array_equal(coef, before)  # coef_ follows, as in SGDClassifier
+
+
+def test_set_params_between_partial_fit_calls_is_validated_and_applied(small):
+    X, y, _ = small
+    clf = GDClassifier(optimizer=Adam(), batch_size=7, random_state=0)
+    clf.partial_fit(X[:30], y[:30], classes=[0, 1, 2])
+    clf.set_params(optimizer__beta1=1.5)
+    with pytest.raises(ValueError, match="beta1"):
+        clf.partial_fit(X[30:], y[30:])
+    clf.set_params(optimizer__beta1=0.5, learning_rate_init=0.123)
+    clf.partial_fit(X[30:], y[30:])
+    assert clf.optimizer_.beta1 == 0.5 and clf.learning_rate_init_ == 0.123
+    clf.set_params(alpha=-1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        clf.partial_fit(X[30:], y[30:])
+
+
+def test_later_chunks_with_unknown_or_non_label_values_are_rejected(small):
+    X, y, _ = small
+    clf = GDClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X[:5], np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X[:5], np.array([0, 1, 0.5, 1, 0]))
+    with pytest.raises(ValueError):
+        clf.partial_fit(X[:5], np.array([0, 1, np.nan, 1, 0]))
+
+
+def test_compiled_kernels_load_from_a_read_only_install(tmp_path):
+    """The package directory read-only: numba caches per user instead."""
+    import os
+    import shutil
+    import stat
+
+    import skgd
+
+    package = tmp_path / "site" / "skgd"
+    shutil.copytree(
+        os.path.dirname(skgd.__file__),
+        package,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for root, dirs, files in os.walk(tmp_path / "site"):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            os.chmod(path, os.stat(path).st_mode & ~stat.S_IWUSR & ~stat.S_IWGRP)
+    os.chmod(package, 0o555)
+    # root writes through file modes: there, numba's in-tree locator is told
+    # that the directory is not writable, which is what it finds otherwise
+    simulate = (
+        "import numba.core.caching as c;"
+        "c.InTreeCacheLocator.from_function = classmethod(lambda *a: None);"
+        if os.geteuid() == 0
+        else ""
+    )
+    code = simulate + (
+        "import numpy as np, skgd; from skgd.optimizers import SGD;"
+        "w = [np.zeros(3)]; s = SGD().init_state(w);"
+        "SGD().update(w, [np.ones(3)], s, 0.5); print(skgd.__file__, w[0][0])"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path / "site"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HOME": str(tmp_path),
+    }
+    env.pop("NUMBA_CACHE_DIR", None)
+    try:
+        for _ in range(2):  # compile and cache, then load from the cache
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+                cwd=tmp_path,
+            )
+            assert out.stdout.split() == [str(package / "__init__.py"), "-0.5"]
+        cached = list((tmp_path / "cache").rglob("*.nbi"))
+        assert cached, "numba wrote no cache index in the user cache directory"
+        assert not (package / "__pycache__").exists()
+    finally:
+        for root, dirs, _ in os.walk(tmp_path / "site"):
+            for name in dirs:
+                os.chmod(os.path.join(root, name), 0o755)
+        os.chmod(package, 0o755)
