@@ -140,18 +140,14 @@ def _l1_mode(objective, optimizer, config):
 
 
 def _l1_state(state, network, mode, dtype):
-    """The cumulative L1 totals of each weight matrix (created at zero), or
-    empty arrays when the mode has none."""
-    from . import _kernels
+    """Per weight matrix, the cumulative L1 ``(total, applied)`` (created at
+    zero), or empty arrays when the mode has none."""
+    from . import _kernels, _training
 
     if mode != _kernels.L1_CUMULATIVE:
         empty = np.empty(0, dtype=dtype)
-        return None, [(empty, empty)] * network.n_layers
-    if state.l1_total is None:
-        weights = network.weights(state.params)
-        state.l1_total = [np.zeros_like(W) for W in weights]
-        state.l1_applied = [np.zeros_like(W) for W in weights]
-    return state.l1_total, list(zip(state.l1_total, state.l1_applied, strict=True))
+        return [(empty, empty)] * network.n_layers
+    return list(zip(*_training.cumulative_l1_state(state, network), strict=True))
 
 
 def _loss_spec(objective):
@@ -181,7 +177,7 @@ def _rule_and_masks(optimizer, params, opt_state, weight_index, bias_index):
 
 def _finish(state, opt_state, result, scalars, reference):
     """Write back the counters of a compiled epoch; ``(mean loss, reason)``."""
-    from . import _kernels, _training
+    from . import _training
 
     status, total, seen, value, steps, t = result
     opt_state["step"] = int(t)
@@ -189,13 +185,7 @@ def _finish(state, opt_state, result, scalars, reference):
         opt_state["mu_product"] = float(scalars[0])
     state.schedule_state["step"] += int(steps)
     reason = _training.batch_reason(value, reference) if status else None
-    if reason is None and not all(
-        _kernels.all_finite(p.reshape(-1)) for p in state.params
-    ):
-        reason = "the parameters became non-finite"
-    if reason is not None:
-        return None, reason
-    return (total / seen if seen else 0.0), None
+    return _training.epoch_outcome(state.params, total, seen, reason)
 
 
 def _averaging(state, config, shapes, dtype):
@@ -255,7 +245,7 @@ class _Epoch:
         )
         scalars = np.array([opt_state.get("mu_product", 1.0)])
         l1_mode = _l1_mode(objective, optimizer, config)
-        _, l1_states = _l1_state(state, objective.network, l1_mode, dtype)
+        l1_states = _l1_state(state, objective.network, l1_mode, dtype)
         l1state = tuple(a.reshape(-1) for a in l1_states[0])
         limit = _training.batch_limit(reference)
         pen = (
@@ -381,7 +371,7 @@ class _MLPEpoch(_Epoch):
         else:
             biases = bgrads = [theta[:0]] * n_layers
         l1_mode = _l1_mode(objective, optimizer, config)
-        totals, l1_states = _l1_state(state, network, l1_mode, dtype)
+        l1_states = _l1_state(state, network, l1_mode, dtype)
         l1state = tuple(
             _flatten([pair[k] for pair in l1_states], dtype)[0] for k in range(2)
         )
@@ -458,26 +448,14 @@ class _MLPEpoch(_Epoch):
             if config.average and counters[0] >= config.average:
                 counters[2] += 1
                 _kernels.average_flat(theta, avg_flat, counters[2])
-        for i, view in unflat.items():
-            params[i][...] = view
+        _unflatten(theta, [params[i] for i in layout])
         for k in range(3):
-            for i, arr in zip(
-                layout, _split(flat_state[k], slots, layout, k), strict=True
-            ):
-                if slots[i][k].size:
-                    slots[i][k][...] = arr
-        if totals is not None:
-            offset = 0
-            for tot, app in l1_states:
-                tot.reshape(-1)[...] = l1state[0][offset : offset + tot.size]
-                app.reshape(-1)[...] = l1state[1][offset : offset + tot.size]
-                offset += tot.size
+            _unflatten(flat_state[k], [slots[i][k] for i in layout])
+        if l1_mode == _kernels.L1_CUMULATIVE:
+            for k in range(2):
+                _unflatten(l1state[k], [pair[k] for pair in l1_states])
         if counters[2]:
-            offset = 0
-            for i in layout:
-                size = avg_buffers[i].size
-                avg_buffers[i].reshape(-1)[...] = avg_flat[offset : offset + size]
-                offset += size
+            _unflatten(avg_flat, [avg_buffers[i] for i in layout])
         _finish_averaging(state, avg_buffers, counters)
         result = (status, total, seen, value, steps, t)
         return _finish(state, opt_state, result, scalars, reference)
@@ -497,10 +475,10 @@ def _flatten(arrays, dtype, copy=True):
     return flat, views
 
 
-def _split(flat, slots, layout, k):
-    """Views of a flat state buffer, one per parameter of ``layout``."""
+def _unflatten(flat, arrays):
+    """Copy consecutive pieces of ``flat`` back into ``arrays`` (the inverse
+    of :func:`_flatten`; an empty array takes an empty piece)."""
     offset = 0
-    for i in layout:
-        size = slots[i][k].size
-        yield flat[offset : offset + size]
-        offset += size
+    for a in arrays:
+        np.copyto(a, flat[offset : offset + a.size].reshape(a.shape))
+        offset += a.size

@@ -326,10 +326,16 @@ def _step_of_type(s0, s1, s2, hyper, sc):
 def step_sizes_array(out, s0, s1, s2, hyper, sc):
     """``out[q]``: the step size of coordinate ``q`` (:func:`_step`)."""
     for q in range(out.shape[0]):
-        a = s0[q] if s0.shape[0] else 0.0
-        b = s1[q] if s1.shape[0] else 0.0
-        c = s2[q] if s2.shape[0] else 0.0
-        out[q] = _step(a, b, c, hyper, sc)
+        out[q] = _step_at(q, s0, s1, s2, hyper, sc)
+
+
+@njit(inline="always", **_JIT)
+def _step_at(q, s0, s1, s2, hyper, sc):
+    """:func:`_step` of coordinate ``q``, from its state (empty: unused)."""
+    a = s0[q] if s0.shape[0] else 0.0
+    b = s1[q] if s1.shape[0] else 0.0
+    c = s2[q] if s2.shape[0] else 0.0
+    return _step(a, b, c, hyper, sc)
 
 
 @njit(inline="always", **_JIT)
@@ -381,9 +387,6 @@ def _l1_update(q, g, w, s0, s1, s2, hyper, coef, sc, l2g, l2v, l1, mode, tot, ap
     :data:`L1_ORTHANT` (the orthant-wise pseudo-gradient; a weight that
     crosses zero stops there).
     """
-    a = s0[q] if s0.shape[0] else 0.0
-    b = s1[q] if s1.shape[0] else 0.0
-    c = s2[q] if s2.shape[0] else 0.0
     p = w[q]
     d = g + l2g * p
     sign = 0.0
@@ -393,12 +396,13 @@ def _l1_update(q, g, w, s0, s1, s2, hyper, coef, sc, l2g, l2v, l1, mode, tot, ap
             d = np.sign(d) * max(abs(d) - l1, 0.0)
         else:
             d = d + l1 * sign
-    new, a, b, c = rule(d, p, a, b, c, hyper, coef)
+    _rule_at(q, d, w, s0, s1, s2, hyper, coef)
+    new = w[q]
     if mode == L1_PROX:
-        threshold = l1 * _step(a, b, c, hyper, sc)
+        threshold = l1 * _step_at(q, s0, s1, s2, hyper, sc)
         new = np.copysign(max(abs(new) - threshold, 0.0), new)
     elif mode == L1_CUMULATIVE:
-        tot[q] += l1 * _step(a, b, c, hyper, sc)
+        tot[q] += l1 * _step_at(q, s0, s1, s2, hyper, sc)
         before = new
         if new > 0.0:
             new = max(0.0, new - (tot[q] + app[q]))
@@ -408,12 +412,6 @@ def _l1_update(q, g, w, s0, s1, s2, hyper, coef, sc, l2g, l2v, l1, mode, tot, ap
     elif sign * new < 0.0:
         new = 0.0
     w[q] = new
-    if s0.shape[0]:
-        s0[q] = a
-    if s1.shape[0]:
-        s1[q] = b
-    if s2.shape[0]:
-        s2[q] = c
     return l1 * abs(new) + 0.5 * l2v * new * new
 
 

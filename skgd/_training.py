@@ -266,6 +266,16 @@ def _cumulative_l1(state, index, W, threshold):
     applied += W - before
 
 
+def cumulative_l1_state(state, network):
+    """``(total, applied)`` of the cumulative L1 penalty, one array per
+    weight matrix: created at zero on first use."""
+    if state.l1_total is None:
+        weights = network.weights(state.params)
+        state.l1_total = [np.zeros_like(W) for W in weights]
+        state.l1_applied = [np.zeros_like(W) for W in weights]
+    return state.l1_total, state.l1_applied
+
+
 def _l1_step(objective, optimizer, state, lr, config):
     """The L1 part of an update, after the optimizer's step on the rest."""
     params = state.params
@@ -273,10 +283,7 @@ def _l1_step(objective, optimizer, state, lr, config):
     for k, i in enumerate(_weight_indices(objective.network, params)):
         threshold = objective.l1 * steps[i]
         if config.cumulative_l1:
-            if state.l1_total is None:
-                weights = objective.network.weights(params)
-                state.l1_total = [np.zeros_like(W) for W in weights]
-                state.l1_applied = [np.zeros_like(W) for W in weights]
+            cumulative_l1_state(state, objective.network)
             _cumulative_l1(state, k, params[i], threshold)
         else:
             _soft_threshold(params[i], threshold)
@@ -445,8 +452,19 @@ def run_batches(objective, optimizer, schedule, state, config, reference, batche
         apply_update(objective, optimizer, schedule, state, grads, config, n_rows)
         total += value * n_rows
         count += n_rows
-    if not all(np.isfinite(p).all() for p in state.params):
-        return None, "the parameters became non-finite"
+    return epoch_outcome(state.params, total, count)
+
+
+def epoch_outcome(params, total, count, reason=None):
+    """``(mean loss, reason)`` of an epoch whose batch values summed to
+    ``total`` over ``count`` rows: ``reason`` if it stopped early, or
+    non-finite parameters (one compiled pass, no temporaries)."""
+    from . import _kernels
+
+    if reason is None and not all(_kernels.all_finite(np.ravel(p)) for p in params):
+        reason = "the parameters became non-finite"
+    if reason is not None:
+        return None, reason
     return (total / count if count else 0.0), None
 
 

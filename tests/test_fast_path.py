@@ -15,7 +15,14 @@ import scipy.sparse as sp
 
 import skgd._fast as fast
 import skgd._training as training
-from skgd import GDClassifier, GDRegressor, MLPGDClassifier, MLPGDRegressor
+from skgd import (
+    GDClassifier,
+    GDRegressor,
+    MLPGDClassifier,
+    MLPGDRegressor,
+    losses,
+    optimizers,
+)
 from skgd.optimizers import (
     SGD,
     Adadelta,
@@ -309,28 +316,10 @@ def test_importing_skgd_does_not_import_numba():
 
 # --- the whole matrix: optimizer x loss x penalty x {dense, CSR} x batch ------
 
-OPTIMIZER_NAMES = [
-    "sgd",
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "adadelta",
-    "rmsprop",
-    "adam",
-    "adamw",
-    "nadam",
-    "amsgrad",
-    "rprop",
-]
+OPTIMIZER_NAMES = list(optimizers.OPTIMIZER_NAMES)
 PENALTIES = [None, "l2", "l1", "elasticnet"]
-CLASSIFICATION = ["log_loss", "hinge", "squared_hinge", "modified_huber", "perceptron"]
-REGRESSION = [
-    "squared_error",
-    "huber",
-    "epsilon_insensitive",
-    "squared_epsilon_insensitive",
-    "absolute_error",
-]
+CLASSIFICATION = list(losses.CLASSIFICATION_LOSSES)
+REGRESSION = list(losses.REGRESSION_LOSSES)
 LOSSES = CLASSIFICATION + REGRESSION
 BATCHES = [1, 7, "full"]
 
